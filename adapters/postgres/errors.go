@@ -1,0 +1,49 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tenantcore/tenantcore/domain/fault"
+)
+
+// Translate turns a driver error that means "the database cannot answer now" into
+// fault.ErrUnavailable (kept in the chain for the log), and leaves every other error as it is.
+func Translate(err error) error {
+	if err == nil || !unavailable(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
+}
+
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08: connection exception; 57: operator intervention, including statement timeout
+		// (57014) and shutdown (57P01..57P03); 53300: too many connections.
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") || pgErr.Code == "53300"
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) ||
+		errors.As(err, &netErr) ||
+		errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
+		strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "conn closed")
+}
+
+// uniqueViolation returns the constraint name when err is a unique violation.
+func uniqueViolation(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName, true
+	}
+	return "", false
+}

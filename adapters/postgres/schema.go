@@ -1,0 +1,261 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// SchemaRules says which schema to inspect and which of its tables are deliberately not
+// tenant-scoped. Every other table must follow the tenant-scoping invariants.
+type SchemaRules struct {
+	Schema string
+	// TenantsTable is the table every tenant_id references, schema-qualified.
+	TenantsTable string
+	// Unscoped lists the tables of Schema exempt from the invariants.
+	Unscoped []string
+}
+
+// DefaultSchemaRules are the rules of this service's schema.
+var DefaultSchemaRules = SchemaRules{
+	Schema:       "public",
+	TenantsTable: "public.tenants",
+	Unscoped:     []string{"tenants", MigrationTable},
+}
+
+// Violation is one broken invariant of one table.
+type Violation struct {
+	Table string
+	Rule  string
+	// Detail says what is wrong in words an operator can act on.
+	Detail string
+}
+
+func (v Violation) String() string { return fmt.Sprintf("%s: %s: %s", v.Table, v.Rule, v.Detail) }
+
+// The invariants, by rule name.
+const (
+	RuleTenantColumn   = "tenant-column"
+	RuleTenantFK       = "tenant-foreign-key"
+	RuleTenantIndex    = "tenant-index"
+	RuleRLS            = "row-level-security"
+	RulePolicy         = "isolation-policy"
+	RuleKeyLed         = "keys-led-by-tenant"
+	RuleCompositeFK    = "composite-foreign-keys"
+	RuleServingRole    = "serving-role"
+	ruleUnscopedExists = "unscoped-table-exists"
+)
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+type tableFacts struct {
+	name           string
+	oid            uint32
+	tenantAttnum   int16 // 0 when there is no tenant_id column
+	tenantType     string
+	tenantNotNull  bool
+	rlsEnabled     bool
+	rlsForced      bool
+	hasTenantFK    bool
+	hasTenantIndex bool
+}
+
+// InspectSchema reads the catalog and returns every violation of the tenant-scoping invariants
+// (ADR-001) in rules.Schema: each table outside rules.Unscoped must have a tenant_id uuid NOT NULL
+// referencing the tenants table, an index led by tenant_id, row-level security enabled and forced
+// with fail-closed policies on app.tenant_id, a primary key and every unique constraint or index
+// led by tenant_id, and composite (tenant_id, …) foreign keys to other tenant-scoped tables.
+func InspectSchema(ctx context.Context, q querier, rules SchemaRules) ([]Violation, error) {
+	tables, err := loadTables(ctx, q, rules)
+	if err != nil {
+		return nil, err
+	}
+	var out []Violation
+	present := map[string]bool{}
+	for _, t := range tables {
+		present[t.name] = true
+		if slices.Contains(rules.Unscoped, t.name) {
+			continue
+		}
+		out = append(out, checkTable(t)...)
+		more, err := checkConstraints(ctx, q, t, rules)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	for _, name := range rules.Unscoped {
+		if !present[name] {
+			// An exemption for a table that does not exist is a stale rule that could hide a
+			// future table of that name.
+			out = append(out, Violation{Table: name, Rule: ruleUnscopedExists, Detail: "exempted from tenant scoping but does not exist"})
+		}
+	}
+	return out, nil
+}
+
+func loadTables(ctx context.Context, q querier, rules SchemaRules) ([]tableFacts, error) {
+	const sql = `
+SELECT c.relname, c.oid::int8, COALESCE(a.attnum, 0), COALESCE(format_type(a.atttypid, a.atttypmod), ''),
+       COALESCE(a.attnotnull, false), c.relrowsecurity, c.relforcerowsecurity,
+       EXISTS (SELECT 1 FROM pg_constraint f
+               WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid = $2::regclass
+                 AND f.conkey = ARRAY[a.attnum]
+                 AND f.confkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = $2::regclass AND attname = 'id')]),
+       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum)
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+ORDER BY c.relname`
+	rows, err := q.Query(ctx, sql, rules.Schema, rules.TenantsTable)
+	if err != nil {
+		return nil, Translate(fmt.Errorf("inspect tables: %w", err))
+	}
+	defer rows.Close()
+	var out []tableFacts
+	for rows.Next() {
+		var t tableFacts
+		var oid int64
+		if err := rows.Scan(&t.name, &oid, &t.tenantAttnum, &t.tenantType, &t.tenantNotNull,
+			&t.rlsEnabled, &t.rlsForced, &t.hasTenantFK, &t.hasTenantIndex); err != nil {
+			return nil, fmt.Errorf("inspect tables: %w", err)
+		}
+		t.oid = uint32(oid) //nolint:gosec // an oid is a uint32 read through int8
+		out = append(out, t)
+	}
+	return out, Translate(rows.Err())
+}
+
+func checkTable(t tableFacts) []Violation {
+	var out []Violation
+	add := func(rule, detail string) { out = append(out, Violation{Table: t.name, Rule: rule, Detail: detail}) }
+	switch {
+	case t.tenantAttnum == 0:
+		add(RuleTenantColumn, "has no tenant_id column")
+	case t.tenantType != "uuid" || !t.tenantNotNull:
+		add(RuleTenantColumn, fmt.Sprintf("tenant_id must be uuid NOT NULL, is %s (not null: %t)", t.tenantType, t.tenantNotNull))
+	}
+	if t.tenantAttnum != 0 && !t.hasTenantFK {
+		add(RuleTenantFK, "tenant_id does not reference tenants (id)")
+	}
+	if t.tenantAttnum != 0 && !t.hasTenantIndex {
+		add(RuleTenantIndex, "no index has tenant_id as its first column")
+	}
+	if !t.rlsEnabled || !t.rlsForced {
+		add(RuleRLS, fmt.Sprintf("row-level security must be enabled and forced (enabled: %t, forced: %t)", t.rlsEnabled, t.rlsForced))
+	}
+	return out
+}
+
+func checkConstraints(ctx context.Context, q querier, t tableFacts, rules SchemaRules) ([]Violation, error) {
+	var out []Violation
+	add := func(rule, detail string) { out = append(out, Violation{Table: t.name, Rule: rule, Detail: detail}) }
+
+	policies, err := collectStrings(ctx, q, `
+SELECT polname || ': ' || COALESCE(pg_get_expr(polqual, polrelid), '') || ' / ' || COALESCE(pg_get_expr(polwithcheck, polrelid), '')
+FROM pg_policy WHERE polrelid = $1::oid ORDER BY polname`, t.oid)
+	if err != nil {
+		return nil, err
+	}
+	if len(policies) == 0 {
+		add(RulePolicy, "has no row-level security policy")
+	}
+	for _, p := range policies {
+		lower := strings.ToLower(p)
+		if !strings.Contains(lower, "tenant_id") || !strings.Contains(lower, "current_setting('app.tenant_id'") || strings.Contains(lower, "coalesce") {
+			add(RulePolicy, "policy must compare tenant_id with app.tenant_id and fail closed (no COALESCE): "+p)
+		}
+	}
+
+	// Primary key, unique constraints and unique indexes: all must start with tenant_id, because a
+	// uniqueness check ignores RLS and would reveal another tenant's values.
+	keys, err := collectStrings(ctx, q, `
+SELECT CASE WHEN i.indisprimary THEN 'primary key ' ELSE 'unique index ' END || ci.relname
+FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid
+WHERE i.indrelid = $1::oid AND (i.indisunique OR i.indisprimary) AND i.indkey[0] <> $2
+ORDER BY ci.relname`, t.oid, t.tenantAttnum)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		add(RuleKeyLed, k+" does not start with tenant_id")
+	}
+	var hasPK bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_index WHERE indrelid = $1::oid AND indisprimary)`, t.oid).Scan(&hasPK); err != nil {
+		return nil, Translate(fmt.Errorf("inspect primary key of %s: %w", t.name, err))
+	}
+	if !hasPK {
+		add(RuleKeyLed, "has no primary key")
+	}
+
+	// Foreign keys to any table other than tenants must carry tenant_id on both sides, in the same
+	// position, so the database refuses a link to another tenant's row.
+	fks, err := collectStrings(ctx, q, `
+SELECT f.conname
+FROM pg_constraint f
+WHERE f.conrelid = $1::oid AND f.contype = 'f' AND f.confrelid <> $2::regclass
+  AND NOT EXISTS (
+    SELECT 1 FROM generate_subscripts(f.conkey, 1) AS s(i)
+    JOIN pg_attribute la ON la.attrelid = f.conrelid AND la.attnum = f.conkey[s.i]
+    JOIN pg_attribute ra ON ra.attrelid = f.confrelid AND ra.attnum = f.confkey[s.i]
+    WHERE la.attname = 'tenant_id' AND ra.attname = 'tenant_id')
+ORDER BY f.conname`, t.oid, rules.TenantsTable)
+	if err != nil {
+		return nil, err
+	}
+	for _, fk := range fks {
+		add(RuleCompositeFK, "foreign key "+fk+" does not pair tenant_id with the referenced tenant_id")
+	}
+	return out, nil
+}
+
+func collectStrings(ctx context.Context, q querier, sql string, args ...any) ([]string, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, Translate(fmt.Errorf("inspect schema: %w", err))
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, Translate(err)
+}
+
+// CheckIsolation is the start-up and readiness self-check: it returns the schema violations plus
+// any reason the serving pool's role could bypass row-level security (superuser, BYPASSRLS, or
+// owner of a tenant-scoped table). An empty result means both walls stand.
+func CheckIsolation(ctx context.Context, pool *pgxpool.Pool, rules SchemaRules) ([]Violation, error) {
+	out, err := InspectSchema(ctx, pool, rules)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		role              string
+		super, bypass     bool
+		ownedScopedTables []string
+	)
+	err = pool.QueryRow(ctx, `
+SELECT current_user, r.rolsuper, r.rolbypassrls,
+       COALESCE((SELECT array_agg(c.relname ORDER BY c.relname)
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT (c.relname = ANY($2))
+                   AND pg_has_role(current_user, c.relowner, 'USAGE')), '{}')
+FROM pg_roles r WHERE r.rolname = current_user`, rules.Schema, rules.Unscoped).Scan(&role, &super, &bypass, &ownedScopedTables)
+	if err != nil {
+		return nil, Translate(fmt.Errorf("inspect serving role: %w", err))
+	}
+	if super || bypass {
+		out = append(out, Violation{Table: "-", Rule: RuleServingRole,
+			Detail: fmt.Sprintf("statements run as %s, which bypasses row-level security (superuser: %t, bypassrls: %t)", role, super, bypass)})
+	}
+	for _, t := range ownedScopedTables {
+		out = append(out, Violation{Table: t, Rule: RuleServingRole,
+			Detail: fmt.Sprintf("statements run as %s, which owns the table", role)})
+	}
+	return out, nil
+}

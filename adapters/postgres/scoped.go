@@ -1,0 +1,335 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantcore/tenantcore/domain/fault"
+	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/ports"
+)
+
+// tenantColumn is the column every tenant-scoped table carries; the schema invariants test
+// guarantees it exists, references tenants and leads the keys.
+const tenantColumn = "tenant_id"
+
+// setTenantSQL sets the row-level security tenant for the current transaction only. It is queued
+// in the same batch as the statement it guards: one network round trip, and because a batch without
+// BEGIN runs as one implicit transaction, the setting ends with it and cannot leak to the next user
+// of the pooled connection.
+const setTenantSQL = "SELECT set_config('app.tenant_id', $1, true)"
+
+var psql = sq.StatementBuilder.PlaceholderFormat(sq.Dollar)
+
+// Table maps a tenant-scoped entity to its table. The tenant_id column is handled by
+// ScopedRepository and appears in none of these fields.
+type Table[T any] struct {
+	// Name is the table name.
+	Name string
+	// Key is the primary-key column besides tenant_id. It must hold UUIDv7 values: keyset
+	// pagination orders by it, which is creation order.
+	Key string
+	// Columns are selected, in this order after tenant_id, for Scan. Key must be among them.
+	Columns []string
+	// Scan builds an entity from a row holding tenant_id followed by Columns.
+	Scan func(scan func(dest ...any) error) (T, error)
+	// Values returns the columns an insert or update writes (not tenant_id, not database-managed
+	// columns such as timestamps).
+	Values func(T) map[string]any
+	// TenantOf and KeyOf read the entity's tenant and key.
+	TenantOf func(T) uuid.UUID
+	KeyOf    func(T) uuid.UUID
+	// Conflicts maps a unique constraint name to the domain error its violation means.
+	Conflicts map[string]error
+	// NotFound is returned for a missing row, and for another tenant's row alike.
+	NotFound error
+}
+
+// ScopedRepository is the PostgreSQL TenantScopedRepository. Every statement it runs is built
+// here, filtered by the TenantContext's tenant, and sent together with the row-level security
+// setting for that tenant. A concrete store embeds it and adds queries only through FindOne, so it
+// cannot produce an unscoped statement.
+type ScopedRepository[T any] struct {
+	pool    *pgxpool.Pool
+	table   Table[T]
+	columns []string // tenant_id, then table.Columns
+}
+
+// NewScopedRepository returns the base repository for table on pool, the serving pool.
+func NewScopedRepository[T any](pool *pgxpool.Pool, table Table[T]) *ScopedRepository[T] {
+	return &ScopedRepository[T]{
+		pool:    pool,
+		table:   table,
+		columns: append([]string{tenantColumn}, table.Columns...),
+	}
+}
+
+// scope is the application-level filter. A test build without it (tag tenantcore_nofilter)
+// proves that row-level security alone still isolates tenants.
+func (r *ScopedRepository[T]) scope(tc tenant.Context) sq.Sqlizer {
+	if !ApplicationFilter {
+		return sq.Expr("TRUE")
+	}
+	return sq.Eq{tenantColumn: tc.TenantID()}
+}
+
+// GetForTenant returns the row with the key in tc's tenant, or table.NotFound.
+func (r *ScopedRepository[T]) GetForTenant(ctx context.Context, tc tenant.Context, id uuid.UUID) (T, error) {
+	return r.FindOne(ctx, tc, sq.Eq{r.table.Key: id})
+}
+
+// FindOne returns the single row of tc's tenant matching where, or table.NotFound. The tenant
+// filter is added here, whatever where says.
+func (r *ScopedRepository[T]) FindOne(ctx context.Context, tc tenant.Context, where sq.Sqlizer) (T, error) {
+	var zero T
+	if err := tc.Validate(); err != nil {
+		return zero, err
+	}
+	q := psql.Select(r.columns...).From(r.table.Name).Where(r.scope(tc)).Where(where).Limit(2)
+	items, err := r.query(ctx, tc, q)
+	switch {
+	case err != nil:
+		return zero, err
+	case len(items) == 0:
+		return zero, r.table.NotFound
+	case len(items) > 1:
+		return zero, fmt.Errorf("%s: lookup matched more than one row", r.table.Name)
+	}
+	return items[0], nil
+}
+
+// ListForTenant returns one page of tc's rows in key order. The cursor is bound to the tenant
+// that received it; any other tenant gets fault.ErrInvalidCursor.
+func (r *ScopedRepository[T]) ListForTenant(ctx context.Context, tc tenant.Context, page ports.PageRequest) (ports.Page[T], error) {
+	if err := tc.Validate(); err != nil {
+		return ports.Page[T]{}, err
+	}
+	limit := page.Limit
+	if limit <= 0 || limit > ports.MaxPageLimit {
+		return ports.Page[T]{}, fault.ErrInvalidInput.WithDetail(fmt.Sprintf("limit must be between 1 and %d", ports.MaxPageLimit))
+	}
+	q := psql.Select(r.columns...).From(r.table.Name).Where(r.scope(tc)).
+		OrderBy(r.table.Key).Limit(uint64(limit) + 1)
+	if page.Cursor != "" {
+		after, err := decodeCursor(tc, page.Cursor)
+		if err != nil {
+			return ports.Page[T]{}, err
+		}
+		q = q.Where(sq.Gt{r.table.Key: after})
+	}
+	items, err := r.query(ctx, tc, q)
+	if err != nil {
+		return ports.Page[T]{}, err
+	}
+	var next string
+	if len(items) > limit {
+		items = items[:limit]
+		next = encodeCursor(tc, r.table.KeyOf(items[limit-1]))
+	}
+	return ports.Page[T]{Items: items, NextCursor: next}, nil
+}
+
+// CreateForTenant inserts v, which must already belong to tc's tenant: an entity labelled with
+// another tenant is refused, never relabelled.
+func (r *ScopedRepository[T]) CreateForTenant(ctx context.Context, tc tenant.Context, v T) (T, error) {
+	var zero T
+	if err := tc.Validate(); err != nil {
+		return zero, err
+	}
+	if !tc.Owns(r.table.TenantOf(v)) {
+		return zero, tenant.ErrCrossTenant
+	}
+	values := r.table.Values(v)
+	values[tenantColumn] = tc.TenantID()
+	q := psql.Insert(r.table.Name).SetMap(values).Suffix("RETURNING " + joinColumns(r.columns))
+	items, err := r.query(ctx, tc, q)
+	if err != nil {
+		return zero, err
+	}
+	if len(items) != 1 {
+		return zero, fmt.Errorf("%s: insert returned %d rows", r.table.Name, len(items))
+	}
+	return items[0], nil
+}
+
+// UpdateForTenant locks tc's row with the key, applies change and writes the result, in one
+// transaction. change may not move the row to another tenant or key.
+func (r *ScopedRepository[T]) UpdateForTenant(ctx context.Context, tc tenant.Context, id uuid.UUID, change func(T) (T, error)) (T, error) {
+	var zero T
+	if err := tc.Validate(); err != nil {
+		return zero, err
+	}
+	var updated T
+	err := r.inTx(ctx, tc, func(tx pgx.Tx) error {
+		sel := psql.Select(r.columns...).From(r.table.Name).Where(r.scope(tc)).
+			Where(sq.Eq{r.table.Key: id}).Suffix("FOR UPDATE")
+		items, err := collect(ctx, tx, sel, r.table.Scan)
+		if err != nil {
+			return err
+		}
+		if len(items) != 1 {
+			return r.table.NotFound
+		}
+		next, err := change(items[0])
+		if err != nil {
+			return err
+		}
+		if !tc.Owns(r.table.TenantOf(next)) || r.table.KeyOf(next) != id {
+			return tenant.ErrCrossTenant
+		}
+		upd := psql.Update(r.table.Name).SetMap(r.table.Values(next)).
+			Where(r.scope(tc)).Where(sq.Eq{r.table.Key: id}).
+			Suffix("RETURNING " + joinColumns(r.columns))
+		items, err = collect(ctx, tx, upd, r.table.Scan)
+		if err != nil {
+			return err
+		}
+		if len(items) != 1 {
+			return r.table.NotFound
+		}
+		updated = items[0]
+		return nil
+	})
+	if err != nil {
+		return zero, err
+	}
+	return updated, nil
+}
+
+// DeleteForTenant deletes tc's row with the key, or returns table.NotFound.
+func (r *ScopedRepository[T]) DeleteForTenant(ctx context.Context, tc tenant.Context, id uuid.UUID) error {
+	if err := tc.Validate(); err != nil {
+		return err
+	}
+	q := psql.Delete(r.table.Name).Where(r.scope(tc)).Where(sq.Eq{r.table.Key: id}).
+		Suffix("RETURNING " + joinColumns(r.columns))
+	items, err := r.query(ctx, tc, q)
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return r.table.NotFound
+	}
+	return nil
+}
+
+// query runs one statement for tc's tenant: the RLS setting and the statement travel in one batch.
+func (r *ScopedRepository[T]) query(ctx context.Context, tc tenant.Context, q sq.Sqlizer) ([]T, error) {
+	sql, args, err := q.ToSql()
+	if err != nil {
+		return nil, fmt.Errorf("%s: build statement: %w", r.table.Name, err)
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(setTenantSQL, tc.TenantID().String())
+	batch.Queue(sql, args...)
+	br := r.pool.SendBatch(ctx, batch)
+	items, err := readBatch(br, r.table.Scan)
+	if closeErr := br.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return nil, r.translate(err)
+	}
+	return items, nil
+}
+
+func readBatch[T any](br pgx.BatchResults, scan func(func(...any) error) (T, error)) ([]T, error) {
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, err
+	}
+	return collectRows(rows, scan)
+}
+
+// inTx runs fn in a transaction whose RLS tenant is tc's.
+func (r *ScopedRepository[T]) inTx(ctx context.Context, tc tenant.Context, fn func(pgx.Tx) error) error {
+	tx, err := r.pool.Begin(ctx)
+	if err != nil {
+		return r.translate(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }() // no-op after Commit
+	if _, err := tx.Exec(ctx, setTenantSQL, tc.TenantID().String()); err != nil {
+		return r.translate(err)
+	}
+	if err := fn(tx); err != nil {
+		return r.translate(err)
+	}
+	return r.translate(tx.Commit(ctx))
+}
+
+func (r *ScopedRepository[T]) translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if name, ok := uniqueViolation(err); ok {
+		if mapped, found := r.table.Conflicts[name]; found {
+			return mapped
+		}
+	}
+	return Translate(err)
+}
+
+func collect[T any](ctx context.Context, tx pgx.Tx, q sq.Sqlizer, scan func(func(...any) error) (T, error)) ([]T, error) {
+	sql, args, err := q.ToSql()
+	if err != nil {
+		return nil, fmt.Errorf("build statement: %w", err)
+	}
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collectRows(rows, scan)
+}
+
+func collectRows[T any](rows pgx.Rows, scan func(func(...any) error) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var items []T
+	for rows.Next() {
+		v, err := scan(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, v)
+	}
+	return items, rows.Err()
+}
+
+func joinColumns(cols []string) string { return strings.Join(cols, ", ") }
+
+// A cursor is the tenant's ID followed by the last key of the page, base64url-encoded. Binding it
+// to the tenant makes a cursor received by one tenant useless, and visibly invalid, to another.
+func encodeCursor(tc tenant.Context, last uuid.UUID) string {
+	var b [32]byte
+	id := tc.TenantID()
+	copy(b[:16], id[:])
+	copy(b[16:], last[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func decodeCursor(tc tenant.Context, cursor string) (uuid.UUID, error) {
+	if len(cursor) != base64.RawURLEncoding.EncodedLen(32) {
+		return uuid.Nil, fault.ErrInvalidCursor
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(b) != 32 {
+		return uuid.Nil, fault.ErrInvalidCursor
+	}
+	owner, _ := uuid.FromBytes(b[:16])
+	if !tc.Owns(owner) {
+		return uuid.Nil, fault.ErrInvalidCursor
+	}
+	last, _ := uuid.FromBytes(b[16:])
+	return last, nil
+}
+
+var _ ports.TenantScopedRepository[struct{}] = (*ScopedRepository[struct{}])(nil)

@@ -1,0 +1,3 @@
+// Package tenancy holds the tenancy use cases: resolving the tenant a request names into a
+// TenantContext, reading the current tenant, and the operators' tenant administration.
+package tenancy

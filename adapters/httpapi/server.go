@@ -1,0 +1,169 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"go.uber.org/zap"
+
+	"github.com/tenantcore/tenantcore/application/identity"
+	"github.com/tenantcore/tenantcore/application/tenancy"
+)
+
+// APIPrefix is the versioned root of the business routes (ADR-013).
+const APIPrefix = "/api/v1"
+
+// Config configures the HTTP server.
+type Config struct {
+	Addr              string
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// RequestTimeout bounds each request's work, including database calls.
+	RequestTimeout time.Duration
+	// BodyLimit is the largest accepted request body, e.g. "1M".
+	BodyLimit string
+	Tenant    TenantConfig
+}
+
+// ReadinessChecker reports whether the server's dependencies can serve; an error says why not.
+type ReadinessChecker interface {
+	Check(ctx context.Context) error
+}
+
+// Observer receives request and tenant-resolution outcomes, for metrics. Labels passed to it are
+// bounded: route patterns, status codes, strategies and problem codes, never raw input.
+type Observer interface {
+	ObserveRequest(route string, status int, elapsed time.Duration)
+	ObserveResolution(strategy, outcome string)
+}
+
+// Deps are the use cases and collaborators the routes need.
+type Deps struct {
+	Resolve      *tenancy.Resolve
+	Current      *tenancy.Current
+	Login        *identity.Login
+	Authenticate *identity.Authenticate
+	Users        *identity.Users
+	Readiness    ReadinessChecker
+	// JWKS is the JSON Web Key Set document published at /.well-known/jwks.json.
+	JWKS []byte
+	// Extra registers routes that live outside this package (metrics, API description).
+	Extra []Route
+	// Observer may be nil.
+	Observer Observer
+	Log      *zap.Logger
+}
+
+// Route is an extra, non-tenant-scoped route.
+type Route struct {
+	Method  string
+	Path    string
+	Handler http.Handler
+}
+
+// Server is the HTTP server.
+type Server struct {
+	echo *echo.Echo
+	srv  *http.Server
+	ln   net.Listener
+	log  *zap.Logger
+}
+
+// New builds the server and its routes. Middleware order: path rewrite (pre-routing), request ID,
+// access log, panic recovery, body limit, deadline; then, on /api/v1 only, tenant resolution
+// and, on protected routes, authentication.
+func New(cfg Config, d Deps) *Server {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = handleError
+
+	observeRequest := func(string, int, time.Duration) {}
+	observeResolution := func(string, string) {}
+	if d.Observer != nil {
+		observeRequest = d.Observer.ObserveRequest
+		observeResolution = d.Observer.ObserveResolution
+	}
+
+	e.Pre(tenantPath(cfg.Tenant))
+	e.Use(requestID(), accessLog(d.Log, observeRequest), recoverPanic(),
+		middleware.BodyLimit(cfg.BodyLimit), deadline(cfg.RequestTimeout))
+
+	h := &handlers{current: d.Current, login: d.Login, users: d.Users, ready: d.Readiness, jwks: d.JWKS, now: time.Now}
+	e.GET("/healthz", h.healthz)
+	e.GET("/readyz", h.readyz)
+	e.GET("/.well-known/jwks.json", h.wellKnownJWKS)
+	for _, r := range d.Extra {
+		e.Add(r.Method, r.Path, echo.WrapHandler(r.Handler))
+	}
+
+	// Middleware is attached per route rather than to a group: echo would otherwise run it for
+	// unknown paths under the prefix, answering tenant.required where route.not_found is right.
+	scoped := resolveTenant(cfg.Tenant, d.Resolve, d.Authenticate, observeResolution)
+	authed := requireAuth()
+	e.GET(APIPrefix+"/tenant", h.getTenant, scoped)
+	e.POST(APIPrefix+"/auth/token", h.issueToken, scoped)
+	e.GET(APIPrefix+"/me", h.me, scoped, authed)
+	e.GET(APIPrefix+"/users", h.listUsers, scoped, authed)
+	e.GET(APIPrefix+"/users/:id", h.getUser, scoped, authed)
+
+	return &Server{
+		echo: e,
+		log:  d.Log,
+		srv: &http.Server{
+			Addr:              cfg.Addr,
+			Handler:           e,
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+			ReadTimeout:       cfg.ReadTimeout,
+			WriteTimeout:      cfg.WriteTimeout,
+			IdleTimeout:       cfg.IdleTimeout,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          zap.NewStdLog(d.Log.Named("http")),
+		},
+	}
+}
+
+// Handler returns the routing handler, for tests that need no listener.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Start binds the address and serves in the background. Binding happens before it returns, so
+// an address in use fails start-up.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.srv.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.srv.Addr, err)
+	}
+	s.ln = ln
+	s.log.Info("http server listening", zap.String("addr", ln.Addr().String()))
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", zap.Error(err))
+		}
+	}()
+	return nil
+}
+
+// Addr is the bound address, once started.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return s.srv.Addr
+	}
+	return s.ln.Addr().String()
+}
+
+// Stop stops accepting connections and waits for in-flight requests until ctx ends.
+func (s *Server) Stop(ctx context.Context) error {
+	if err := s.srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("drain http server: %w", err)
+	}
+	s.log.Info("http server drained")
+	return nil
+}

@@ -1,0 +1,281 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tenantcore/tenantcore/application/tenancy"
+	"github.com/tenantcore/tenantcore/domain/auth"
+	"github.com/tenantcore/tenantcore/domain/fault"
+	"github.com/tenantcore/tenantcore/domain/tenant"
+)
+
+// Tenant resolution strategies, in the words of TENANT_STRATEGIES.
+const (
+	StrategyHeader    = "header"
+	StrategySubdomain = "subdomain"
+	StrategyPath      = "path"
+	StrategyToken     = "token"
+)
+
+// TenantConfig configures how requests name their tenant.
+type TenantConfig struct {
+	// Strategies are tried in order; every one that finds an identifier contributes it, and all
+	// must agree. The token strategy only applies when no other strategy found one.
+	Strategies []string
+	// Header carries a slug or a tenant UUID.
+	Header string
+	// BaseDomain enables the subdomain strategy: acme.<BaseDomain> names tenant acme.
+	BaseDomain string
+	// TrustedProxies may set X-Forwarded-Host; anyone else's is ignored.
+	TrustedProxies []netip.Prefix
+}
+
+const (
+	tenantKey     = "tenantcore.tenant"
+	principalKey  = "tenantcore.principal"
+	pathSlugKey   = "tenantcore.path_slug"
+	pathPrefix    = "/t/"
+	apiPathPrefix = "/api/"
+	maxIdentifier = 256 // longer values are refused before any parsing
+)
+
+func (cfg TenantConfig) has(strategy string) bool {
+	for _, s := range cfg.Strategies {
+		if s == strategy {
+			return true
+		}
+	}
+	return false
+}
+
+// tenantPath implements the path strategy as a Pre middleware: /t/{slug}/api/v1/... is routed
+// exactly as /api/v1/... with the slug kept for resolution.
+func tenantPath(cfg TenantConfig) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if !cfg.has(StrategyPath) {
+			return next
+		}
+		return func(c echo.Context) error {
+			req := c.Request()
+			p := req.URL.Path
+			if !strings.HasPrefix(p, pathPrefix) {
+				return next(c)
+			}
+			slug, rest, found := strings.Cut(p[len(pathPrefix):], "/")
+			if !found || !strings.HasPrefix("/"+rest, apiPathPrefix) {
+				return next(c)
+			}
+			c.Set(pathSlugKey, slug)
+			req.URL.Path = "/" + rest
+			req.URL.RawPath = ""
+			return next(c)
+		}
+	}
+}
+
+// resolveTenant is the only code that reads tenant identifiers from a request. It hands them to
+// the Resolve use case and attaches the resulting TenantContext to the request (never to a
+// global), and its tenant_id to the request's log line. When the request carries a bearer token
+// it is verified here too, so that a token of another tenant is refused on every scoped route.
+func resolveTenant(cfg TenantConfig, resolve *tenancy.Resolve, authn authenticator, observe func(strategy, outcome string)) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ids, err := identifiers(c, cfg)
+			if err != nil {
+				observe(firstStrategy(ids), outcomeOf(err))
+				return err
+			}
+			raw, hasToken := bearerToken(c)
+			var principal auth.Principal
+			if hasToken {
+				if principal, err = authn.Handle(c.Request().Context(), raw); err != nil {
+					return err
+				}
+				c.Set(principalKey, principal)
+			}
+			if len(ids) == 0 && hasToken && cfg.has(StrategyToken) {
+				ids = append(ids, tenancy.Identifier{Strategy: StrategyToken, Value: principal.TenantID.String()})
+			}
+			tc, err := resolve.Handle(c.Request().Context(), tenancy.ResolveInput{Identifiers: ids})
+			observe(firstStrategy(ids), outcomeOf(err))
+			if err != nil {
+				return err
+			}
+			if hasToken && principal.TenantID != tc.TenantID() {
+				return tenant.ErrMismatch
+			}
+			c.Set(tenantKey, tc)
+			if st := state(c); st != nil {
+				st.tenantID = tc.TenantID().String()
+			}
+			return next(c)
+		}
+	}
+}
+
+func firstStrategy(ids []tenancy.Identifier) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	return ids[0].Strategy
+}
+
+// identifiers collects what each enabled request strategy finds, in configured order.
+func identifiers(c echo.Context, cfg TenantConfig) ([]tenancy.Identifier, error) {
+	var ids []tenancy.Identifier
+	for _, s := range cfg.Strategies {
+		var (
+			v     string
+			found bool
+			err   error
+		)
+		switch s {
+		case StrategyHeader:
+			v, found, err = headerIdentifier(c, cfg.Header)
+		case StrategySubdomain:
+			if cfg.BaseDomain == "" {
+				continue
+			}
+			v, found, err = SubdomainLabel(requestHost(c, cfg.TrustedProxies), cfg.BaseDomain)
+		case StrategyPath:
+			v, found = c.Get(pathSlugKey).(string)
+		default:
+			continue
+		}
+		if err != nil {
+			return ids, annotateStrategy(s, err)
+		}
+		if found {
+			if len(v) > maxIdentifier {
+				return ids, annotateStrategy(s, tenant.ErrInvalid.WithDetail("the tenant identifier is too long"))
+			}
+			ids = append(ids, tenancy.Identifier{Strategy: s, Value: v})
+		}
+	}
+	return ids, nil
+}
+
+func annotateStrategy(strategy string, err error) error {
+	return tenant.ErrInvalid.WithDetail(fmt.Sprintf("%s: %s", strategy, detailOf(err)))
+}
+
+func headerIdentifier(c echo.Context, name string) (string, bool, error) {
+	values := c.Request().Header.Values(name)
+	switch len(values) {
+	case 0:
+		return "", false, nil
+	case 1:
+		if values[0] == "" {
+			return "", false, tenant.ErrInvalid.WithDetail("the tenant header is empty")
+		}
+		return values[0], true, nil
+	default:
+		return "", false, tenant.ErrInvalid.WithDetail("the tenant header must be sent once")
+	}
+}
+
+// requestHost is the Host the client asked for: X-Forwarded-Host when a trusted proxy sent the
+// request, the Host header otherwise.
+func requestHost(c echo.Context, trusted []netip.Prefix) string {
+	req := c.Request()
+	if fwd := req.Header.Get("X-Forwarded-Host"); fwd != "" && fromTrustedPeer(req.RemoteAddr, trusted) {
+		first, _, _ := strings.Cut(fwd, ",")
+		return strings.TrimSpace(first)
+	}
+	return req.Host
+}
+
+func fromTrustedPeer(remoteAddr string, trusted []netip.Prefix) bool {
+	if len(trusted) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	addr := ap.Addr().Unmap()
+	for _, p := range trusted {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// SubdomainLabel extracts the tenant label of host under baseDomain. It answers found=false for
+// hosts that name no tenant (the bare base domain, IP literals, other domains) and an error for
+// hosts that try to (nested labels, malformed hosts). Matching is ASCII case-insensitive and a
+// trailing dot is tolerated.
+func SubdomainLabel(host, baseDomain string) (label string, found bool, err error) {
+	if host == "" || baseDomain == "" {
+		return "", false, nil
+	}
+	if len(host) > 2*maxIdentifier {
+		return "", false, tenant.ErrInvalid.WithDetail("the host is too long")
+	}
+	h := host
+	if hp, _, splitErr := net.SplitHostPort(host); splitErr == nil {
+		h = hp
+	} else if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	if _, ipErr := netip.ParseAddr(h); ipErr == nil {
+		return "", false, nil
+	}
+	h = strings.TrimSuffix(asciiLower(h), ".")
+	base := strings.TrimSuffix(asciiLower(baseDomain), ".")
+	if h == base || !strings.HasSuffix(h, "."+base) {
+		return "", false, nil
+	}
+	label = h[:len(h)-len(base)-1]
+	if label == "" || strings.Contains(label, ".") {
+		return "", false, tenant.ErrInvalid.WithDetail("the host must have exactly one label before the base domain")
+	}
+	return label, true, nil
+}
+
+// asciiLower folds only ASCII letters; Unicode folding could map look-alikes onto a real slug.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// tenantContext returns the request's TenantContext, set by resolveTenant. Handlers pass it on
+// explicitly; nothing below the handler reads it from a context.
+func tenantContext(c echo.Context) tenant.Context {
+	tc, _ := c.Get(tenantKey).(tenant.Context)
+	return tc
+}
+
+func detailOf(err error) string {
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return fe.Detail()
+	}
+	return "the identifier is malformed"
+}
+
+// outcomeOf names a resolution result with a bounded vocabulary (metric labels must not grow
+// with the input).
+func outcomeOf(err error) string {
+	var fe *fault.Error
+	switch {
+	case err == nil:
+		return "resolved"
+	case errors.As(err, &fe):
+		return fe.Code()
+	default:
+		return "error"
+	}
+}

@@ -13,6 +13,8 @@ type Config struct {
 	Level string
 	// Format is json (for machines) or console (for people).
 	Format string
+	// Output is stdout (the default, for the server) or stderr (for commands whose stdout is data).
+	Output string
 }
 
 // New returns a logger writing to stdout.
@@ -33,7 +35,11 @@ func New(cfg Config) (*zap.Logger, error) {
 		return nil, fmt.Errorf("log format %q: want json or console", cfg.Format)
 	}
 	zc.Level = zap.NewAtomicLevelAt(level)
-	zc.OutputPaths = []string{"stdout"}
+	out := "stdout"
+	if cfg.Output == "stderr" {
+		out = "stderr"
+	}
+	zc.OutputPaths = []string{out}
 	zc.ErrorOutputPaths = []string{"stderr"}
 	// Sampling would silently drop access-log lines under load; every request gets its line.
 	zc.Sampling = nil

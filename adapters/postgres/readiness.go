@@ -6,28 +6,26 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/tenantcore/tenantcore/domain/fault"
 )
 
 // Readiness tells whether the database can serve: it answers, its schema is at the binary's
 // migration version, and the isolation self-check passes.
 type Readiness struct {
-	pool  *pgxpool.Pool
+	db    *DB
 	want  int64
 	rules SchemaRules
 }
 
 // NewReadiness returns a check expecting schema version want.
-func NewReadiness(pool *pgxpool.Pool, want int64, rules SchemaRules) *Readiness {
-	return &Readiness{pool: pool, want: want, rules: rules}
+func NewReadiness(db *DB, want int64, rules SchemaRules) *Readiness {
+	return &Readiness{db: db, want: want, rules: rules}
 }
 
 // Check returns nil when ready, else an error wrapping fault.ErrUnavailable with the reason.
 func (r *Readiness) Check(ctx context.Context) error {
 	var have int64
-	err := r.pool.QueryRow(ctx, "SELECT COALESCE(max(version_id), 0) FROM "+MigrationTable).Scan(&have)
+	err := r.db.pool.QueryRow(ctx, "SELECT COALESCE(max(version_id), 0) FROM "+MigrationTable).Scan(&have)
 	if err != nil {
 		err = Translate(err)
 		if errors.Is(err, fault.ErrUnavailable) {
@@ -38,7 +36,7 @@ func (r *Readiness) Check(ctx context.Context) error {
 	if have != r.want {
 		return fault.ErrUnavailable.WithDetail(fmt.Sprintf("the schema is at version %d, this build needs %d", have, r.want))
 	}
-	violations, err := CheckIsolation(ctx, r.pool, r.rules)
+	violations, err := CheckIsolation(ctx, r.db, r.rules)
 	if err != nil {
 		return Translate(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // SchemaRules says which schema to inspect and which of its tables are deliberately not
@@ -229,8 +228,8 @@ func collectStrings(ctx context.Context, q querier, sql string, args ...any) ([]
 // CheckIsolation is the start-up and readiness self-check: it returns the schema violations plus
 // any reason the serving pool's role could bypass row-level security (superuser, BYPASSRLS, or
 // owner of a tenant-scoped table). An empty result means both walls stand.
-func CheckIsolation(ctx context.Context, pool *pgxpool.Pool, rules SchemaRules) ([]Violation, error) {
-	out, err := InspectSchema(ctx, pool, rules)
+func CheckIsolation(ctx context.Context, db *DB, rules SchemaRules) ([]Violation, error) {
+	out, err := InspectSchema(ctx, db.pool, rules)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +238,7 @@ func CheckIsolation(ctx context.Context, pool *pgxpool.Pool, rules SchemaRules) 
 		super, bypass     bool
 		ownedScopedTables []string
 	)
-	err = pool.QueryRow(ctx, `
+	err = db.pool.QueryRow(ctx, `
 SELECT current_user, r.rolsuper, r.rolbypassrls,
        COALESCE((SELECT array_agg(c.relname ORDER BY c.relname)
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

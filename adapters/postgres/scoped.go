@@ -62,10 +62,10 @@ type ScopedRepository[T any] struct {
 	columns []string // tenant_id, then table.Columns
 }
 
-// NewScopedRepository returns the base repository for table on pool, the serving pool.
-func NewScopedRepository[T any](pool *pgxpool.Pool, table Table[T]) *ScopedRepository[T] {
+// NewScopedRepository returns the base repository for table on db, the serving pool.
+func NewScopedRepository[T any](db *DB, table Table[T]) *ScopedRepository[T] {
 	return &ScopedRepository[T]{
-		pool:    pool,
+		pool:    db.pool,
 		table:   table,
 		columns: append([]string{tenantColumn}, table.Columns...),
 	}

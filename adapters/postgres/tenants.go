@@ -26,9 +26,9 @@ type TenantStore struct {
 
 var _ ports.TenantRegistry = (*TenantStore)(nil)
 
-// NewTenantStore returns a store on pool.
-func NewTenantStore(pool *pgxpool.Pool) *TenantStore {
-	return &TenantStore{pool: pool}
+// NewTenantStore returns a store on db.
+func NewTenantStore(db *DB) *TenantStore {
+	return &TenantStore{pool: db.pool}
 }
 
 // TenantBySlug implements ports.TenantDirectory.

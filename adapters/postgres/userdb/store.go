@@ -6,7 +6,6 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/domain/tenant"
@@ -22,8 +21,8 @@ type Store struct {
 var _ ports.UserRepository = (*Store)(nil)
 
 // NewStore returns the user store on the serving pool.
-func NewStore(pool *pgxpool.Pool) *Store {
-	return &Store{ScopedRepository: postgres.NewScopedRepository(pool, table)}
+func NewStore(db *postgres.DB) *Store {
+	return &Store{ScopedRepository: postgres.NewScopedRepository(db, table)}
 }
 
 // UserByEmail implements ports.UserRepository.

@@ -35,8 +35,8 @@ const sharedEmail = "shared@example.com"
 func newWorld(t *testing.T, db pgtest.Database) world {
 	t.Helper()
 	owner := db.OwnerPool(t)
-	registry := postgres.NewTenantStore(owner)
-	w := world{store: userdb.NewStore(db.ServingPool(t)), owner: owner}
+	registry := postgres.NewTenantStore(postgres.Wrap(owner))
+	w := world{store: userdb.NewStore(postgres.Wrap(db.ServingPool(t))), owner: owner}
 	w.a = createTenant(t, registry, "acme")
 	w.b = createTenant(t, registry, "globex")
 	for i := range 5 {

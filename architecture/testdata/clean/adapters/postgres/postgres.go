@@ -1,0 +1,10 @@
+// Package postgres implements the store port.
+package postgres
+
+import (
+	_ "database/sql"
+
+	_ "github.com/jackc/pgx/v5"
+
+	_ "github.com/tenantcore/tenantcore/ports/store"
+)

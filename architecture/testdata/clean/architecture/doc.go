@@ -1,0 +1,2 @@
+// Package architecture keeps the architecture layer non-empty.
+package architecture

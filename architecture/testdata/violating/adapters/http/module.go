@@ -1,0 +1,4 @@
+package http
+
+// Breaks fx-only-in-bootstrap.
+import _ "go.uber.org/fx"

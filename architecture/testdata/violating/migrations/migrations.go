@@ -1,0 +1,2 @@
+// Package migrations keeps the migrations layer non-empty.
+package migrations

@@ -1,0 +1,2 @@
+// Package x belongs to no layer.
+package x

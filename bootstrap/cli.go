@@ -1,0 +1,385 @@
+package bootstrap
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/tenantcore/tenantcore/adapters/logging"
+	"github.com/tenantcore/tenantcore/adapters/password"
+	"github.com/tenantcore/tenantcore/adapters/postgres"
+	"github.com/tenantcore/tenantcore/adapters/postgres/devseed"
+	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
+	"github.com/tenantcore/tenantcore/adapters/token"
+	"github.com/tenantcore/tenantcore/application/identity"
+	"github.com/tenantcore/tenantcore/application/tenancy"
+	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/domain/user"
+	"github.com/tenantcore/tenantcore/migrations"
+)
+
+const usage = `tenantcore: multi-tenant service
+
+Usage:
+  tenantcore serve                                  run the HTTP server
+  tenantcore db create                              create the database named in DATABASE_URL
+  tenantcore migrate up|down|status                 apply, roll back one, or list migrations
+  tenantcore tenant create --slug S --name N        create a tenant (prints JSON)
+  tenantcore tenant list                            list tenants (JSON)
+  tenantcore tenant activate|deactivate --slug S    change a tenant's status
+  tenantcore user create --tenant S --email E --password-stdin
+                                                    create a user in tenant S (prints JSON)
+  tenantcore jwt keygen --dir D --kid K             write an Ed25519 signing key D/K.pem
+  tenantcore dev seed --tenants N --users-per-tenant M [--prefix P]
+                                                    bulk-create tenants and users (password: SeedPassword)
+
+Configuration comes from the environment; see README.md.
+`
+
+// CLI is the tenantcore binary: its streams and environment, so that tests can run it in-process.
+type CLI struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Lookup         func(string) (string, bool)
+}
+
+// errUsage marks a command line that cannot be run; the usage text has already been printed.
+var errUsage = errors.New("usage")
+
+// Main runs the command in args (without the program name) and returns the exit code: 0 on
+// success, 1 when the command failed, 2 for a bad command line or configuration.
+func (c CLI) Main(args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(c.Stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cfg, err := LoadConfig(c.Lookup)
+	if err != nil {
+		fmt.Fprintf(c.Stderr, "tenantcore: configuration: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch args[0] {
+	case "serve":
+		err = c.serve(cfg)
+	case "db":
+		err = c.db(ctx, cfg, args[1:])
+	case "migrate":
+		err = c.migrate(ctx, cfg, args[1:])
+	case "tenant":
+		err = c.tenant(ctx, cfg, args[1:])
+	case "user":
+		err = c.user(ctx, cfg, args[1:])
+	case "jwt":
+		err = c.jwt(args[1:])
+	case "dev":
+		err = c.dev(ctx, cfg, args[1:])
+	default:
+		fmt.Fprintf(c.Stderr, "tenantcore: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case errors.Is(err, errUsage):
+		return 2
+	case err != nil:
+		fmt.Fprintf(c.Stderr, "tenantcore: %s: %s\n", args[0], oneLine(err))
+		return 1
+	}
+	return 0
+}
+
+// oneLine keeps an error message to one line: the operator reads the first, the log has the rest.
+func oneLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (c CLI) serve(cfg Config) error {
+	app := fx.New(Server(cfg), fx.NopLogger)
+	if err := app.Err(); err != nil {
+		return fmt.Errorf("wiring: %w", err)
+	}
+	startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
+	defer cancel()
+	if err := app.Start(startCtx); err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	<-app.Wait()
+	stopCtx, cancel := context.WithTimeout(context.Background(), app.StopTimeout())
+	defer cancel()
+	if err := app.Stop(stopCtx); err != nil {
+		return fmt.Errorf("stop: %w", err)
+	}
+	return nil
+}
+
+func (c CLI) db(ctx context.Context, cfg Config, args []string) error {
+	if len(args) != 1 || args[0] != "create" {
+		return c.usageError("db create")
+	}
+	created, err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintln(c.Stdout, "database created")
+	} else {
+		fmt.Fprintln(c.Stdout, "database exists")
+	}
+	return nil
+}
+
+func (c CLI) migrate(ctx context.Context, cfg Config, args []string) error {
+	if len(args) != 1 {
+		return c.usageError("migrate up|down|status")
+	}
+	m, err := postgres.NewMigrator(cfg.DatabaseURL, migrations.FS)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = m.Close() }()
+	switch args[0] {
+	case "up":
+		n, err := m.Up(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "applied %d migration(s)\n", n)
+	case "down":
+		if err := m.Down(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.Stdout, "rolled back one migration")
+	case "status":
+		list, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range list {
+			state := "pending"
+			if s.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(c.Stdout, "%05d  %-8s %s\n", s.Version, state, s.Name)
+		}
+	default:
+		return c.usageError("migrate up|down|status")
+	}
+	return nil
+}
+
+type tenantJSON struct {
+	ID        string    `json:"id"`
+	Slug      string    `json:"slug"`
+	Name      string    `json:"name"`
+	IsActive  bool      `json:"is_active"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func toTenantJSON(t tenant.Tenant) tenantJSON {
+	return tenantJSON{ID: t.ID().String(), Slug: t.Slug().String(), Name: t.Name().String(),
+		IsActive: t.IsActive(), CreatedAt: t.CreatedAt().UTC(), UpdatedAt: t.UpdatedAt().UTC()}
+}
+
+func (c CLI) tenant(ctx context.Context, cfg Config, args []string) error {
+	if len(args) == 0 {
+		return c.usageError("tenant create|list|activate|deactivate")
+	}
+	fs := flag.NewFlagSet("tenant "+args[0], flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	slug := fs.String("slug", "", "tenant slug")
+	name := fs.String("name", "", "tenant name")
+	if err := fs.Parse(args[1:]); err != nil {
+		return errUsage
+	}
+	// Tenant administration runs with the login role: the serving role may only read tenants.
+	db, err := postgres.Open(ctx, c.poolConfig(cfg, ""))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	admin := tenancy.NewAdmin(postgres.NewTenantStore(db))
+	switch args[0] {
+	case "create":
+		t, err := admin.Create(ctx, tenancy.CreateTenantInput{Name: *name, Slug: *slug})
+		if err != nil {
+			return err
+		}
+		return c.printJSON(toTenantJSON(t))
+	case "activate", "deactivate":
+		t, err := admin.SetActive(ctx, *slug, args[0] == "activate")
+		if err != nil {
+			return err
+		}
+		return c.printJSON(toTenantJSON(t))
+	case "list":
+		list, err := admin.List(ctx)
+		if err != nil {
+			return err
+		}
+		out := make([]tenantJSON, 0, len(list))
+		for _, t := range list {
+			out = append(out, toTenantJSON(t))
+		}
+		return c.printJSON(out)
+	default:
+		return c.usageError("tenant create|list|activate|deactivate")
+	}
+}
+
+func (c CLI) user(ctx context.Context, cfg Config, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return c.usageError("user create --tenant SLUG --email E --password-stdin")
+	}
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	slug := fs.String("tenant", "", "tenant slug")
+	email := fs.String("email", "", "email address")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	if err := fs.Parse(args[1:]); err != nil {
+		return errUsage
+	}
+	if !*fromStdin {
+		// A password on the command line would end up in shell history and process listings.
+		return c.usageError("user create --tenant SLUG --email E --password-stdin")
+	}
+	pw, err := io.ReadAll(io.LimitReader(c.Stdin, 4096))
+	if err != nil {
+		return fmt.Errorf("read password: %w", err)
+	}
+	s, err := tenant.ParseSlug(*slug)
+	if err != nil {
+		return err
+	}
+	// Users are tenant-scoped: written through the scoped repository, as the serving role, under RLS.
+	db, err := postgres.Open(ctx, c.poolConfig(cfg, postgres.AppRole))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t, err := postgres.NewTenantStore(db).TenantBySlug(ctx, s)
+	if err != nil {
+		return err
+	}
+	tc, err := t.Context()
+	if err != nil {
+		return err
+	}
+	create := identity.NewCreateUser(userdb.NewStore(db), password.New(password.DefaultParams))
+	u, err := create.Handle(ctx, tc, identity.CreateUserInput{Email: *email, Password: strings.TrimRight(string(pw), "\r\n")})
+	if err != nil {
+		return err
+	}
+	return c.printJSON(userJSON(u))
+}
+
+func userJSON(u user.User) map[string]any {
+	return map[string]any{
+		"id": u.ID().String(), "tenant_id": u.TenantID().String(), "email": u.Email().String(),
+		"is_active": u.IsActive(), "created_at": u.CreatedAt().UTC(),
+	}
+}
+
+func (c CLI) jwt(args []string) error {
+	if len(args) == 0 || args[0] != "keygen" {
+		return c.usageError("jwt keygen --dir D --kid K")
+	}
+	fs := flag.NewFlagSet("jwt keygen", flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	dir := fs.String("dir", "", "directory of the key set")
+	kid := fs.String("kid", "", "key id, also the file name")
+	if err := fs.Parse(args[1:]); err != nil {
+		return errUsage
+	}
+	if *dir == "" || *kid == "" {
+		return c.usageError("jwt keygen --dir D --kid K")
+	}
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return fmt.Errorf("generate key: %w", err)
+	}
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return fmt.Errorf("create key directory: %w", err)
+	}
+	path := filepath.Join(*dir, *kid+".pem")
+	if err := token.WritePrivateKeyPEM(path, key); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.Stdout, path)
+	return nil
+}
+
+// SeedPassword is the password of every user made by dev seed.
+const SeedPassword = "seed-password-123"
+
+func (c CLI) dev(ctx context.Context, cfg Config, args []string) error {
+	if len(args) == 0 || args[0] != "seed" {
+		return c.usageError("dev seed --tenants N --users-per-tenant M [--prefix P]")
+	}
+	fs := flag.NewFlagSet("dev seed", flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	tenants := fs.Int("tenants", 10, "number of tenants")
+	perTenant := fs.Int("users-per-tenant", 10, "users in each tenant")
+	prefix := fs.String("prefix", "seed", "slug prefix: <prefix>-00001, ...")
+	if err := fs.Parse(args[1:]); err != nil {
+		return errUsage
+	}
+	if _, err := tenant.ParseSlug(*prefix + "-00001"); err != nil {
+		return fmt.Errorf("--prefix: %w", err)
+	}
+	hash, err := password.New(password.DefaultParams).Hash(SeedPassword)
+	if err != nil {
+		return err
+	}
+	log, err := logging.New(logging.Config{Level: cfg.LogLevel, Format: cfg.LogFormat, Output: "stderr"})
+	if err != nil {
+		return err
+	}
+	seeder, err := devseed.Open(ctx, c.poolConfig(cfg, ""), log)
+	if err != nil {
+		return err
+	}
+	defer seeder.Close()
+	res, err := seeder.Seed(ctx, devseed.Options{Tenants: *tenants, UsersPerTenant: *perTenant, Prefix: *prefix, PasswordHash: hash})
+	if err != nil {
+		return err
+	}
+	return c.printJSON(map[string]any{"tenants": res.Tenants, "users": res.Users, "seconds": res.Elapsed.Seconds()})
+}
+
+func (c CLI) poolConfig(cfg Config, role string) postgres.Config {
+	return postgres.Config{URL: cfg.DatabaseURL, MaxConns: 2, ConnectTimeout: cfg.DBConnectTimeout,
+		StatementTimeout: cfg.DBStatementTimeout, Role: role}
+}
+
+func (c CLI) printJSON(v any) error {
+	enc := json.NewEncoder(c.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (c CLI) usageError(synopsis string) error {
+	fmt.Fprintf(c.Stderr, "usage: tenantcore %s\n", synopsis)
+	return errUsage
+}

@@ -1,0 +1,241 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+	"go.uber.org/zap"
+
+	"github.com/tenantcore/tenantcore/adapters/clock"
+	"github.com/tenantcore/tenantcore/adapters/httpapi"
+	"github.com/tenantcore/tenantcore/adapters/logging"
+	"github.com/tenantcore/tenantcore/adapters/password"
+	"github.com/tenantcore/tenantcore/adapters/postgres"
+	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
+	"github.com/tenantcore/tenantcore/adapters/tenantcache"
+	"github.com/tenantcore/tenantcore/adapters/token"
+	"github.com/tenantcore/tenantcore/application/identity"
+	"github.com/tenantcore/tenantcore/application/tenancy"
+	"github.com/tenantcore/tenantcore/migrations"
+	"github.com/tenantcore/tenantcore/ports"
+)
+
+// LoggingModule provides the process logger and routes fx's own events to it.
+var LoggingModule = fx.Module("logging",
+	fx.Provide(func(cfg Config) (*zap.Logger, error) {
+		return logging.New(logging.Config{Level: cfg.LogLevel, Format: cfg.LogFormat})
+	}),
+)
+
+// PostgresModule provides the serving pool (role tenantcore_app), the stores and readiness. Start
+// refuses to complete unless the isolation self-check passes: a schema without row-level
+// security, or a serving role able to bypass it, must never serve.
+var PostgresModule = fx.Module("postgres",
+	fx.Provide(
+		newServingDB,
+		postgres.NewTenantStore,
+		fx.Annotate(userdb.NewStore, fx.As(new(ports.UserRepository))),
+		newReadiness,
+	),
+	fx.Invoke(registerSelfCheck),
+)
+
+func newServingDB(lc fx.Lifecycle, cfg Config) (*postgres.DB, error) {
+	db, err := postgres.Open(context.Background(), postgres.Config{
+		URL:              cfg.DatabaseURL,
+		MaxConns:         cfg.DBMaxConns,
+		MinConns:         cfg.DBMinConns,
+		ConnectTimeout:   cfg.DBConnectTimeout,
+		StatementTimeout: cfg.DBStatementTimeout,
+		Role:             postgres.AppRole,
+	})
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(db.Close))
+	return db, nil
+}
+
+func newReadiness(db *postgres.DB) (*postgres.Readiness, error) {
+	latest, err := postgres.LatestVersion(migrations.FS)
+	if err != nil {
+		return nil, err
+	}
+	return postgres.NewReadiness(db, latest, postgres.DefaultSchemaRules), nil
+}
+
+// ErrSelfCheck is returned when the isolation self-check fails at start.
+var ErrSelfCheck = errors.New("tenant isolation self-check failed")
+
+func registerSelfCheck(lc fx.Lifecycle, ready *postgres.Readiness, cfg Config) {
+	lc.Append(fx.StartHook(func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, cfg.DBConnectTimeout+cfg.DBStatementTimeout)
+		defer cancel()
+		if err := ready.Check(ctx); err != nil {
+			return fmt.Errorf("%w: %w", ErrSelfCheck, err)
+		}
+		return nil
+	}))
+}
+
+// TenancyModule provides tenant resolution behind the in-process cache, kept fresh by the
+// tenants table's change feed.
+var TenancyModule = fx.Module("tenancy",
+	fx.Provide(
+		newTenantCache,
+		fx.Annotate(func(d *tenantcache.Directory) *tenantcache.Directory { return d }, fx.As(new(ports.TenantDirectory))),
+		tenancy.NewResolve,
+		tenancy.NewCurrent,
+	),
+	fx.Invoke(runTenantChangeFeed),
+)
+
+func newTenantCache(store *postgres.TenantStore, cfg Config) *tenantcache.Directory {
+	return tenantcache.New(store, tenantcache.Config{
+		Size:        cfg.TenantCacheSize,
+		TTL:         cfg.TenantCacheTTL,
+		NegativeTTL: cfg.TenantNegativeTTL,
+	})
+}
+
+func runTenantChangeFeed(lc fx.Lifecycle, cache *tenantcache.Directory, cfg Config, log *zap.Logger) error {
+	feed, err := postgres.NewTenantChangeFeed(cfg.DatabaseURL, cfg.DBConnectTimeout, log.Named("tenant-feed"),
+		func(c postgres.TenantChange) { cache.Invalidate(c.ID, c.Slugs...) },
+		cache.Purge)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			go func() {
+				defer close(done)
+				if err := feed.Run(ctx); err != nil {
+					log.Error("tenant change feed stopped", zap.Error(err))
+				}
+			}()
+			return nil
+		},
+		OnStop: func(stopCtx context.Context) error {
+			cancel()
+			select {
+			case <-done:
+				return nil
+			case <-stopCtx.Done():
+				return fmt.Errorf("stop tenant change feed: %w", stopCtx.Err())
+			}
+		},
+	})
+	return nil
+}
+
+// AuthModule provides passwords, tokens and the identity use cases.
+var AuthModule = fx.Module("auth",
+	fx.Provide(
+		newKeySet,
+		newTokenService,
+		func(s *token.Service) ports.TokenIssuer { return s },
+		func(s *token.Service) ports.TokenVerifier { return s },
+		fx.Annotate(func() *password.Argon2id { return password.New(password.DefaultParams) }, fx.As(new(ports.PasswordHasher))),
+		identity.NewLogin,
+		identity.NewAuthenticate,
+		identity.NewUsers,
+	),
+)
+
+func newKeySet(cfg Config, log *zap.Logger) (*token.KeySet, error) {
+	if cfg.JWTKeysDir == "" {
+		keys, err := token.GenerateKeySet()
+		if err != nil {
+			return nil, err
+		}
+		log.Warn("no JWT_KEYS_DIR: signing with an ephemeral key; tokens die with this process",
+			zap.String("kid", keys.ActiveKID()))
+		return keys, nil
+	}
+	return token.LoadKeySet(cfg.JWTKeysDir, cfg.JWTActiveKID)
+}
+
+func newTokenService(keys *token.KeySet, cfg Config) *token.Service {
+	return token.New(keys, token.Config{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, TTL: cfg.JWTTTL}, clock.System{})
+}
+
+// HTTPModule provides the HTTP server and ties it to the application's lifecycle.
+var HTTPModule = fx.Module("http",
+	fx.Provide(newHTTPServer),
+	fx.Invoke(func(lc fx.Lifecycle, s *httpapi.Server, cfg Config) {
+		lc.Append(fx.Hook{
+			OnStart: s.Start,
+			OnStop: func(ctx context.Context) error {
+				ctx, cancel := context.WithTimeout(ctx, cfg.ShutdownTimeout)
+				defer cancel()
+				return s.Stop(ctx)
+			},
+		})
+	}),
+)
+
+type httpParams struct {
+	fx.In
+	Config       Config
+	Log          *zap.Logger
+	Resolve      *tenancy.Resolve
+	Current      *tenancy.Current
+	Login        *identity.Login
+	Authenticate *identity.Authenticate
+	Users        *identity.Users
+	Readiness    *postgres.Readiness
+	Keys         *token.KeySet
+	Registry     *prometheus.Registry `optional:"true"`
+}
+
+func newHTTPServer(p httpParams) *httpapi.Server {
+	c := p.Config
+	return httpapi.New(httpapi.Config{
+		Addr:              c.HTTPAddr,
+		ReadHeaderTimeout: c.HTTPReadHeaderTimeout,
+		ReadTimeout:       c.HTTPReadTimeout,
+		WriteTimeout:      c.HTTPWriteTimeout,
+		IdleTimeout:       c.HTTPIdleTimeout,
+		RequestTimeout:    c.RequestTimeout,
+		BodyLimit:         c.HTTPBodyLimit,
+		Tenant: httpapi.TenantConfig{
+			Strategies:     c.TenantStrategies,
+			Header:         c.TenantHeader,
+			BaseDomain:     c.TenantBaseDomain,
+			TrustedProxies: c.TrustedProxies,
+		},
+	}, httpapi.Deps{
+		Resolve:      p.Resolve,
+		Current:      p.Current,
+		Login:        p.Login,
+		Authenticate: p.Authenticate,
+		Users:        p.Users,
+		Readiness:    p.Readiness,
+		JWKS:         p.Keys.JWKS(),
+		Log:          p.Log,
+	})
+}
+
+// Server is every module the serve command runs.
+func Server(cfg Config) fx.Option {
+	return fx.Options(
+		fx.Supply(cfg),
+		fx.WithLogger(func(log *zap.Logger) fxevent.Logger {
+			return &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(zap.WarnLevel))}
+		}),
+		fx.StartTimeout(cfg.DBConnectTimeout+cfg.DBStatementTimeout+5*time.Second),
+		fx.StopTimeout(cfg.ShutdownTimeout+5*time.Second),
+		LoggingModule,
+		PostgresModule,
+		TenancyModule,
+		AuthModule,
+		HTTPModule,
+	)
+}

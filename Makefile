@@ -40,7 +40,7 @@ run: build ## Create the database, apply migrations and serve
 	exec $(APP) serve
 
 test: ## Run all tests with the race detector against PostgreSQL
-	url=$$($(PG_URL)); \
+	@url=$$($(PG_URL)); \
 	export DATABASE_URL=$$url; \
 	go test -race -count=1 -timeout 10m ./...; \
 	echo "==> isolation suite again, with the application filter compiled out (RLS alone)"; \

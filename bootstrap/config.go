@@ -242,9 +242,7 @@ func (r *reader) strategies(name string) []string {
 
 func (r *reader) headerName(name string) string {
 	v := r.raw(name)
-	if v == "" || strings.ContainsFunc(v, func(c rune) bool {
-		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')
-	}) {
+	if v == "" || strings.ContainsFunc(asciiLower(v), notLabelRune) {
 		r.fail(name, fmt.Sprintf("%q is not a header name", v))
 	}
 	return v
@@ -256,9 +254,7 @@ func (r *reader) domain(name string) string {
 		return ""
 	}
 	for _, label := range strings.Split(v, ".") {
-		if label == "" || len(label) > 63 || strings.ContainsFunc(label, func(c rune) bool {
-			return !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-')
-		}) {
+		if label == "" || len(label) > 63 || strings.ContainsFunc(label, notLabelRune) {
 			r.fail(name, fmt.Sprintf("%q is not a domain name", v))
 			break
 		}
@@ -285,4 +281,19 @@ func (r *reader) prefixes(name string) []netip.Prefix {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out
+}
+
+// notLabelRune reports a rune that cannot appear in a lower-case DNS label or header name.
+func notLabelRune(c rune) bool {
+	return (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-'
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }

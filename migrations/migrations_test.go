@@ -1,6 +1,7 @@
 package migrations_test
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -26,8 +27,8 @@ const minReasonLen = 20
 
 var (
 	fileName = regexp.MustCompile(`^\d{5}_[a-z0-9_]+\.sql$`)
-	// marker is the justification comment; any comment starting with "adr-018:" is taken as an
-	// attempt at one, so that a malformed marker fails instead of being ignored.
+	// marker is the justification comment. Any comment starting with "adr-018:" is taken as an
+	// attempt at one (markerStart), so that a malformed marker fails instead of being ignored.
 	markerStart = regexp.MustCompile(`(?i)^\s*adr-018\s*:`)
 	marker      = regexp.MustCompile(`(?i)^\s*adr-018\s*:\s*destructive\b(.*)$`)
 	// doOpener is what precedes the body of a DO block, the one dollar-quoted body that runs
@@ -54,7 +55,7 @@ func matching(pattern string) func(string) int {
 
 var (
 	alterTable = regexp.MustCompile(`(?is)\balter\s+table\b`)
-	dropWord   = regexp.MustCompile(`(?is)\bdrop\s+(\S+)`)
+	dropWord   = regexp.MustCompile(`(?is)\bdrop\s+(\w+|")`)
 	deleteFrom = regexp.MustCompile(`(?is)\bdelete\s+from\b`)
 	where      = regexp.MustCompile(`(?is)\bwhere\b`)
 )
@@ -104,7 +105,13 @@ type scanned struct {
 	code     []byte // comments, string literals, quoted identifiers and bodies blanked
 	display  []byte // only comments blanked: what a violation quotes
 	comments []comment
-	problems []string // unterminated constructs, as "offset: message" before lines are known
+	problems []problem
+}
+
+// problem is a construct left unterminated, which hides the rest of the file from the checks.
+type problem struct {
+	offset int
+	msg    string
 }
 
 func blank(b []byte) {
@@ -143,7 +150,7 @@ func (s *scanned) scanRange(src []byte, from, to int) {
 		case c == '/' && i+1 < to && src[i+1] == '*':
 			end, ok := blockCommentEnd(src, i, to)
 			if !ok {
-				s.problems = append(s.problems, fmt.Sprintf("%d: unterminated block comment", i))
+				s.problems = append(s.problems, problem{i, "unterminated block comment"})
 			}
 			blank(s.code[i:end])
 			blank(s.display[i:end])
@@ -153,14 +160,14 @@ func (s *scanned) scanRange(src []byte, from, to int) {
 			escapes := i > from && (src[i-1] == 'e' || src[i-1] == 'E') && (i-1 == from || !isIdent(src[i-2]))
 			end, ok := quotedEnd(src, i, to, '\'', escapes)
 			if !ok {
-				s.problems = append(s.problems, fmt.Sprintf("%d: unterminated string literal", i))
+				s.problems = append(s.problems, problem{i, "unterminated string literal"})
 			}
 			blank(s.code[i:end])
 			i = end
 		case c == '"':
 			end, ok := quotedEnd(src, i, to, '"', false)
 			if !ok {
-				s.problems = append(s.problems, fmt.Sprintf("%d: unterminated quoted identifier", i))
+				s.problems = append(s.problems, problem{i, "unterminated quoted identifier"})
 			}
 			// The identifier stays one opaque word, so that DROP "name" still reads as a drop.
 			for j := i + 1; j < end-1; j++ {
@@ -176,9 +183,9 @@ func (s *scanned) scanRange(src []byte, from, to int) {
 				continue
 			}
 			bodyStart := i + len(tag)
-			n := strings.Index(string(src[bodyStart:to]), tag)
+			n := bytes.Index(src[bodyStart:to], []byte(tag))
 			if n < 0 {
-				s.problems = append(s.problems, fmt.Sprintf("%d: unterminated dollar-quoted string", i))
+				s.problems = append(s.problems, problem{i, "unterminated dollar-quoted string"})
 				blank(s.code[i:to])
 				i = to
 				continue
@@ -252,7 +259,7 @@ func blockCommentEnd(src []byte, i, to int) (int, bool) {
 }
 
 func lineOf(src []byte, offset int) int {
-	return 1 + strings.Count(string(src[:offset]), "\n")
+	return 1 + bytes.Count(src[:offset], []byte("\n"))
 }
 
 // snippet quotes a statement on one line, shortened.
@@ -276,19 +283,18 @@ func checkMigration(name string, content []byte) []string {
 
 	s := scan(content)
 	for _, p := range s.problems {
-		offset, msg, _ := strings.Cut(p, ": ")
-		at, _ := strconv.Atoi(offset)
-		report(at, "%s", msg)
+		report(p.offset, "%s", p.msg)
 	}
 
 	var ups, downs []comment
 	justified := false
 	for _, c := range s.comments {
-		switch strings.ToLower(strings.Join(strings.Fields(c.text), " ")) {
-		case "+goose up":
+		// Like goose, read annotations only where a line starts with "--".
+		switch annotation := strings.ToLower(strings.Join(strings.Fields(c.text), " ")); {
+		case c.atLineStart && annotation == "+goose up":
 			ups = append(ups, c)
 			continue
-		case "+goose down":
+		case c.atLineStart && annotation == "+goose down":
 			downs = append(downs, c)
 			continue
 		}
@@ -325,7 +331,7 @@ func checkMigration(name string, content []byte) []string {
 	}
 
 	for start := from; start < to; {
-		end := start + strings.IndexByte(string(s.code[start:to]), ';') + 1
+		end := start + bytes.IndexByte(s.code[start:to], ';') + 1
 		if end == start {
 			end = to
 		}
@@ -454,9 +460,11 @@ func TestCheckMigration(t *testing.T) {
 		{name: "no down", sql: "-- +goose Up\nSELECT 1;\n", want: []string{"found 1 and 0"}},
 		{name: "no up", sql: "-- +goose Down\nDROP TABLE users;\n", want: []string{"found 0 and 1"}},
 		{name: "two ups", sql: up("SELECT 1;") + "-- +goose Up\nSELECT 2;\n", want: []string{"found 2 and 1"}},
+		{name: "annotation after code is no annotation", sql: "-- +goose Up\nSELECT 1; -- +goose Down\nDROP TABLE a;\n-- +goose Down\n",
+			want: []string{"DROP TABLE"}},
 		{name: "down first", sql: "-- +goose Down\nSELECT 1;\n-- +goose Up\nSELECT 2;\n", want: []string{"comes before"}},
-		{name: "unterminated string", sql: up("SELECT 'oops;"), want: []string{name + ":2: unterminated string literal"}},
-		{name: "unterminated dollar quote", sql: up("SELECT $$oops;"), want: []string{"unterminated dollar-quoted string"}},
+		{name: "unterminated string", sql: up("SELECT 'oops;"), want: []string{name + ":2: unterminated string literal", "found 1 and 0"}},
+		{name: "unterminated dollar quote", sql: up("SELECT $$oops;"), want: []string{"unterminated dollar-quoted string", "found 1 and 0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -483,7 +491,7 @@ func TestCheckVersions(t *testing.T) {
 		{"none", nil, nil},
 		{"gap", []string{"00001_a.sql", "00003_c.sql"}, []string{"version 00002 is missing"}},
 		{"not from one", []string{"00002_b.sql"}, []string{"version 00001 is missing"}},
-		{"zero", []string{"00000_z.sql", "00001_a.sql"}, []string{"versions start at 00001"}},
+		{"zero", []string{"00000_z.sql", "00001_a.sql"}, []string{"version 00000: versions start at 00001"}},
 		{"duplicate", []string{"00001_a.sql", "00002_c.sql", "00002_b.sql"}, []string{"version 00002 is used by 00002_b.sql, 00002_c.sql"}},
 	}
 	for _, tt := range tests {
@@ -509,5 +517,28 @@ func TestMigrationsAreAdditive(t *testing.T) {
 	}
 	for _, p := range checkVersions(names) {
 		t.Error(p)
+	}
+}
+
+// TestCheckSeesTheEndOfEachUpSection guards the check itself: a real migration's quoting, DO
+// blocks and function bodies must not leave the scanner inside quoted text at the end of the Up
+// section, where a destructive statement would then go unseen.
+func TestCheckSeesTheEndOfEachUpSection(t *testing.T) {
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	require.NoError(t, err)
+	for _, e := range entries {
+		t.Run(e.Name(), func(t *testing.T) {
+			content, err := fs.ReadFile(migrations.FS, e.Name())
+			require.NoError(t, err)
+			if regexp.MustCompile(`(?im)^--\s*adr-018\s*:`).Match(content) {
+				t.Skip("the migration is justified, so the canary would be allowed")
+			}
+			before, after, ok := strings.Cut(string(content), "\n-- +goose Down")
+			require.True(t, ok)
+			got := checkMigration(e.Name(), []byte(before+"\nTRUNCATE canary;\n-- +goose Down"+after))
+			require.Len(t, got, 1, "violations: %q", got)
+			assert.Contains(t, got[0], "TRUNCATE is destructive")
+			assert.Contains(t, got[0], "TRUNCATE canary;")
+		})
 	}
 }

@@ -55,11 +55,10 @@ func NewTenantChangeFeed(url string, connectTimeout time.Duration, log *zap.Logg
 
 // Run listens until ctx ends, reconnecting after failures.
 func (f *TenantChangeFeed) Run(ctx context.Context) error {
-	err := f.listener.Listen(ctx)
-	if ctx.Err() != nil {
-		return nil
+	if err := f.listener.Listen(ctx); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("tenant change feed: %w", err)
 	}
-	return fmt.Errorf("tenant change feed: %w", err)
+	return nil
 }
 
 type feedHandler struct {

@@ -121,15 +121,22 @@ func New(inner ports.TenantDirectory, cfg Config) *Directory {
 
 // TenantBySlug implements ports.TenantDirectory.
 func (d *Directory) TenantBySlug(ctx context.Context, slug tenant.Slug) (tenant.Tenant, error) {
-	s := slug.String()
-	return d.lookup(ctx, key{slug: s}, "s:", s, func(ctx context.Context) (tenant.Tenant, error) {
+	k := key{slug: slug.String()}
+	if t, ok, err := d.cached(k); ok {
+		return t, err
+	}
+	return d.load(ctx, k, "s:", k.slug, func(ctx context.Context) (tenant.Tenant, error) {
 		return d.inner.TenantBySlug(ctx, slug)
 	})
 }
 
 // TenantByID implements ports.TenantDirectory.
 func (d *Directory) TenantByID(ctx context.Context, id uuid.UUID) (tenant.Tenant, error) {
-	return d.lookup(ctx, key{id: id}, "i:", id.String(), func(ctx context.Context) (tenant.Tenant, error) {
+	k := key{id: id}
+	if t, ok, err := d.cached(k); ok {
+		return t, err
+	}
+	return d.load(ctx, k, "i:", id.String(), func(ctx context.Context) (tenant.Tenant, error) {
 		return d.inner.TenantByID(ctx, id)
 	})
 }
@@ -160,8 +167,8 @@ func (d *Directory) drop(k key) {
 	d.negative.Remove(k)
 }
 
-// Purge drops every entry. The change feed calls it after reconnecting, when notifications may
-// have been missed.
+// Purge drops every entry. It is for the change feed to call after reconnecting, when
+// notifications may have been missed.
 func (d *Directory) Purge() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -179,18 +186,25 @@ func (d *Directory) Stats() Stats {
 	}
 }
 
-func (d *Directory) lookup(
-	ctx context.Context, k key, space, ident string, load func(context.Context) (tenant.Tenant, error),
-) (tenant.Tenant, error) {
+// cached answers from the caches, and reports false on a miss. It is kept apart from load so
+// that a hit does not allocate the load's closure.
+func (d *Directory) cached(k key) (tenant.Tenant, bool, error) {
 	if t, ok := d.positive.Get(k); ok {
 		d.hits.Add(1)
-		return t, nil
+		return t, true, nil
 	}
 	if _, ok := d.negative.Get(k); ok {
 		d.negativeHits.Add(1)
-		return tenant.Tenant{}, tenant.ErrNotFound
+		return tenant.Tenant{}, true, tenant.ErrNotFound
 	}
+	return tenant.Tenant{}, false, nil
+}
 
+// load asks the inner directory on a miss, sharing one call among concurrent callers of the same
+// key (space and ident) and generation.
+func (d *Directory) load(
+	ctx context.Context, k key, space, ident string, fetch func(context.Context) (tenant.Tenant, error),
+) (tenant.Tenant, error) {
 	if err := ctx.Err(); err != nil {
 		// A caller that has given up must not start a load nobody will wait for.
 		return tenant.Tenant{}, err
@@ -204,7 +218,7 @@ func (d *Directory) lookup(
 	ch := d.group.DoChan(space+strconv.FormatUint(gen, 10)+":"+ident, func() (any, error) {
 		ctx, cancel := context.WithTimeout(loadCtx, d.loadTimeout)
 		defer cancel()
-		t, err := d.safeLoad(ctx, load)
+		t, err := safeLoad(ctx, fetch)
 		d.store(gen, k, t, err)
 		return t, err
 	})
@@ -227,7 +241,7 @@ func (d *Directory) lookup(
 
 // safeLoad turns a panic of the inner directory into an error. DoChan runs the load on its own
 // goroutine, out of reach of the transport's recovery, where a panic would end the process.
-func (d *Directory) safeLoad(ctx context.Context, load func(context.Context) (tenant.Tenant, error)) (t tenant.Tenant, err error) {
+func safeLoad(ctx context.Context, load func(context.Context) (tenant.Tenant, error)) (t tenant.Tenant, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			t, err = tenant.Tenant{}, fmt.Errorf("tenantcache: tenant directory panicked: %v", p)

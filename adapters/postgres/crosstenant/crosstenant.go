@@ -40,11 +40,7 @@ func New(pool *pgxpool.Pool, log *zap.Logger, reg prometheus.Registerer) (*Runne
 		Help: "Transactions that ran across tenants through the escape hatch.",
 	})
 	if err := reg.Register(c); err != nil {
-		var already prometheus.AlreadyRegisteredError
-		if !errors.As(err, &already) {
-			return nil, fmt.Errorf("register cross-tenant counter: %w", err)
-		}
-		c = already.ExistingCollector.(prometheus.Counter) //nolint:forcetypeassert // registered above with this type
+		return nil, fmt.Errorf("register cross-tenant counter: %w", err)
 	}
 	return &Runner{pool: pool, log: log, count: c}, nil
 }

@@ -1,0 +1,272 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenantcore/tenantcore/adapters/postgres"
+	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
+	"github.com/tenantcore/tenantcore/domain/tenant"
+)
+
+func TestSchemaInvariants(t *testing.T) {
+	db := pgtest.New(t)
+	violations, err := postgres.InspectSchema(context.Background(), db.OwnerPool(t), postgres.DefaultSchemaRules)
+	require.NoError(t, err)
+	assert.Empty(t, violations, "every table of the migrated schema is properly tenant-scoped")
+}
+
+// fixtureSchema holds one table per broken invariant, plus one correct table, so that each rule
+// is shown to fire and none to fire spuriously.
+const fixtureSchema = `
+CREATE SCHEMA fixture;
+CREATE TABLE fixture.good (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE fixture.good ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.good FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.good USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+CREATE TABLE fixture.no_tenant (id uuid PRIMARY KEY);
+ALTER TABLE fixture.no_tenant ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.no_tenant FORCE ROW LEVEL SECURITY;
+
+CREATE TABLE fixture.nullable_tenant (
+    tenant_id uuid REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    UNIQUE (tenant_id, id)
+);
+
+CREATE TABLE fixture.text_tenant (tenant_id text NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id));
+
+CREATE TABLE fixture.no_fk (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id));
+
+CREATE TABLE fixture.no_index (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL PRIMARY KEY
+);
+
+CREATE TABLE fixture.rls_not_forced (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE fixture.rls_not_forced ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.rls_not_forced USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+CREATE TABLE fixture.open_policy (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE fixture.open_policy ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.open_policy FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.open_policy
+    USING (tenant_id = COALESCE(NULLIF(current_setting('app.tenant_id', true), '')::uuid, tenant_id));
+
+CREATE TABLE fixture.global_unique (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    email text NOT NULL UNIQUE,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE fixture.global_unique ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.global_unique FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.global_unique USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+CREATE TABLE fixture.no_pk (tenant_id uuid NOT NULL REFERENCES public.tenants (id), id uuid NOT NULL);
+CREATE INDEX ON fixture.no_pk (tenant_id);
+ALTER TABLE fixture.no_pk ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.no_pk FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.no_pk USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+CREATE TABLE fixture.simple_fk (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    good_id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (id),
+    CONSTRAINT simple_fk_good FOREIGN KEY (good_id) REFERENCES fixture.no_index (id)
+);
+ALTER TABLE fixture.simple_fk ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.simple_fk FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.simple_fk USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+`
+
+func TestSchemaInvariantsCatchEachViolation(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	owner := db.OwnerPool(t)
+	_, err := owner.Exec(ctx, fixtureSchema)
+	require.NoError(t, err)
+
+	violations, err := postgres.InspectSchema(ctx, owner, postgres.SchemaRules{
+		Schema:       "fixture",
+		TenantsTable: "public.tenants",
+		Unscoped:     []string{"ghost"},
+	})
+	require.NoError(t, err)
+
+	got := map[string][]string{}
+	for _, v := range violations {
+		got[v.Table] = append(got[v.Table], v.Rule)
+	}
+	want := map[string][]string{
+		"no_tenant":       {postgres.RuleTenantColumn, postgres.RulePolicy, postgres.RuleKeyLed},
+		"nullable_tenant": {postgres.RuleTenantColumn, postgres.RuleRLS, postgres.RulePolicy, postgres.RuleKeyLed},
+		"text_tenant":     {postgres.RuleTenantColumn, postgres.RuleTenantFK, postgres.RuleRLS, postgres.RulePolicy},
+		"no_fk":           {postgres.RuleTenantFK, postgres.RuleRLS, postgres.RulePolicy},
+		"no_index":        {postgres.RuleTenantIndex, postgres.RuleRLS, postgres.RulePolicy, postgres.RuleKeyLed},
+		"rls_not_forced":  {postgres.RuleRLS},
+		"open_policy":     {postgres.RulePolicy},
+		"global_unique":   {postgres.RuleKeyLed},
+		"no_pk":           {postgres.RuleKeyLed},
+		"simple_fk":       {postgres.RuleKeyLed, postgres.RuleCompositeFK},
+		"ghost":           {"unscoped-table-exists"},
+	}
+	for table, rules := range want {
+		assert.ElementsMatch(t, rules, got[table], "violations of %s", table)
+	}
+	assert.NotContains(t, got, "good", "a correct table reports nothing")
+	for table := range got {
+		assert.Contains(t, want, table, "unexpected violations for %s: %v", table, got[table])
+	}
+}
+
+func TestServingRoleCannotBypassRLS(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+
+	serving, err := postgres.CheckIsolation(ctx, postgres.Wrap(db.ServingPool(t)), postgres.DefaultSchemaRules)
+	require.NoError(t, err)
+	assert.Empty(t, serving, "the serving role passes the self-check")
+
+	// The login role of the test server is a superuser: the self-check must refuse to serve with it.
+	owner, err := postgres.CheckIsolation(ctx, postgres.Wrap(db.OwnerPool(t)), postgres.DefaultSchemaRules)
+	require.NoError(t, err)
+	var rules []string
+	for _, v := range owner {
+		rules = append(rules, v.Rule)
+	}
+	assert.Contains(t, rules, postgres.RuleServingRole)
+}
+
+func TestSelfCheckFailsWhenRLSIsDisabled(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	_, err := db.OwnerPool(t).Exec(ctx, "ALTER TABLE users NO FORCE ROW LEVEL SECURITY")
+	require.NoError(t, err)
+
+	ready := postgres.NewReadiness(postgres.Wrap(db.ServingPool(t)), 2, postgres.DefaultSchemaRules)
+	err = ready.Check(ctx)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "users: row-level-security")
+}
+
+func TestReadinessWantsLatestSchema(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	serving := postgres.Wrap(db.ServingPool(t))
+	require.NoError(t, postgres.NewReadiness(serving, 2, postgres.DefaultSchemaRules).Check(ctx))
+	err := postgres.NewReadiness(serving, 3, postgres.DefaultSchemaRules).Check(ctx)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "schema is at version 2")
+}
+
+// seedTwoTenants writes one user into each of two tenants with the login role, bypassing the
+// application entirely, so that only the database decides what the serving role can see.
+func seedTwoTenants(t *testing.T, owner *pgxpool.Pool) (a, b tenant.Tenant) {
+	t.Helper()
+	ctx := context.Background()
+	store := postgres.NewTenantStore(postgres.Wrap(owner))
+	for i, slug := range []string{"acme", "globex"} {
+		tn, err := tenant.New(slug, slug)
+		require.NoError(t, err)
+		tn, err = store.CreateTenant(ctx, tn)
+		require.NoError(t, err)
+		_, err = owner.Exec(ctx, `INSERT INTO users (tenant_id, id, email, password_hash) VALUES ($1, gen_random_uuid(), $2, 'x')`,
+			tn.ID(), slug+"@example.com")
+		require.NoError(t, err)
+		if i == 0 {
+			a = tn
+		} else {
+			b = tn
+		}
+	}
+	return a, b
+}
+
+func TestUnfilteredSelectSeesOnlyCurrentTenant(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	a, b := seedTwoTenants(t, db.OwnerPool(t))
+	serving := db.ServingPool(t)
+
+	countAs := func(tenantID string) (n int, emails []string) {
+		tx, err := serving.Begin(ctx)
+		require.NoError(t, err)
+		defer func() { _ = tx.Rollback(ctx) }()
+		if tenantID != "" {
+			_, err = tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenantID)
+			require.NoError(t, err)
+		}
+		rows, err := tx.Query(ctx, "SELECT email FROM users") // deliberately unfiltered
+		require.NoError(t, err)
+		for rows.Next() {
+			var e string
+			require.NoError(t, rows.Scan(&e))
+			emails = append(emails, e)
+		}
+		require.NoError(t, rows.Err())
+		return len(emails), emails
+	}
+
+	n, emails := countAs(a.ID().String())
+	assert.Equal(t, 1, n)
+	assert.Equal(t, []string{"acme@example.com"}, emails)
+	n, emails = countAs(b.ID().String())
+	assert.Equal(t, 1, n)
+	assert.Equal(t, []string{"globex@example.com"}, emails)
+
+	n, _ = countAs("")
+	assert.Zero(t, n, "canary: with no tenant set, the serving role reads zero rows")
+
+	// After a transaction-local setting ends the session reports '' (not NULL): the policy must
+	// still fail closed rather than raise on ''::uuid.
+	var n2 int
+	require.NoError(t, serving.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n2))
+	assert.Zero(t, n2)
+
+	_, err := serving.Exec(ctx, "INSERT INTO users (tenant_id, id, email, password_hash) VALUES ($1, gen_random_uuid(), 'x@example.com', 'x')", a.ID())
+	require.Error(t, err, "with no tenant set, the serving role cannot write either")
+}
+
+func TestTenantSettingDoesNotLeakThroughPooledConnection(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	a, _ := seedTwoTenants(t, db.OwnerPool(t))
+
+	// One connection: whatever a scoped call sets, the next user of that connection inherits.
+	pool, err := postgres.NewPool(ctx, postgres.Config{URL: db.URL, MaxConns: 1, Role: postgres.AppRole})
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+
+	tc, err := a.Context()
+	require.NoError(t, err)
+	repo := postgres.NewScopedRepository(postgres.Wrap(pool), usersTable())
+	items, err := repo.ListForTenant(ctx, tc, portsPage(10))
+	require.NoError(t, err)
+	require.Len(t, items.Items, 1, "the scoped call saw its tenant's row")
+
+	var setting string
+	var visible int
+	require.NoError(t, pool.QueryRow(ctx, "SELECT current_setting('app.tenant_id', true), (SELECT count(*) FROM users)").Scan(&setting, &visible))
+	assert.Empty(t, setting, "the tenant setting ended with the scoped call's transaction")
+	assert.Zero(t, visible)
+}

@@ -9,8 +9,8 @@ import (
 	"github.com/tenantcore/tenantcore/domain/fault"
 )
 
-// Readiness tells whether the database can serve: it answers, its schema is at the binary's
-// migration version, and the isolation self-check passes.
+// Readiness tells whether the database can serve: it answers, its schema is at least at the
+// binary's migration version, and the isolation self-check passes.
 type Readiness struct {
 	db    *DB
 	want  int64
@@ -33,7 +33,9 @@ func (r *Readiness) Check(ctx context.Context) error {
 		}
 		return fmt.Errorf("%w: read schema version: %w", fault.ErrUnavailable, err)
 	}
-	if have != r.want {
+	// A newer schema is fine: migrations are additive (ADR-018), so the previous release keeps
+	// serving while the next one rolls out.
+	if have < r.want {
 		return fault.ErrUnavailable.WithDetail(fmt.Sprintf("the schema is at version %d, this build needs %d", have, r.want))
 	}
 	violations, err := CheckIsolation(ctx, r.db, r.rules)

@@ -60,15 +60,39 @@ type ScopedRepository[T any] struct {
 	pool    *pgxpool.Pool
 	table   Table[T]
 	columns []string // tenant_id, then table.Columns
+
+	// The hot statements never change, so they are built with squirrel once, here; their
+	// arguments are the scope's followed by the statement's own.
+	getSQL, listSQL, listAfterSQL, deleteSQL string
 }
 
 // NewScopedRepository returns the base repository for table on db, the serving pool.
 func NewScopedRepository[T any](db *DB, table Table[T]) *ScopedRepository[T] {
-	return &ScopedRepository[T]{
+	r := &ScopedRepository[T]{
 		pool:    db.pool,
 		table:   table,
 		columns: append([]string{tenantColumn}, table.Columns...),
 	}
+	scope := r.scope(tenant.Context{})
+	byKey := sq.Eq{table.Key: uuid.Nil}
+	returning := "RETURNING " + joinColumns(r.columns)
+	r.getSQL = mustSQL(r.selectScoped(scope).Where(byKey).Limit(2))
+	r.listSQL = mustSQL(r.selectScoped(scope).OrderBy(table.Key).Suffix("LIMIT ?", 0))
+	r.listAfterSQL = mustSQL(r.selectScoped(scope).Where(sq.Gt{table.Key: uuid.Nil}).OrderBy(table.Key).Suffix("LIMIT ?", 0))
+	r.deleteSQL = mustSQL(psql.Delete(table.Name).Where(scope).Where(byKey).Suffix(returning))
+	return r
+}
+
+func (r *ScopedRepository[T]) selectScoped(scope sq.Sqlizer) sq.SelectBuilder {
+	return psql.Select(r.columns...).From(r.table.Name).Where(scope)
+}
+
+func mustSQL(b sq.Sqlizer) string {
+	sql, _, err := b.ToSql()
+	if err != nil {
+		panic(fmt.Sprintf("postgres: build scoped statement: %v", err))
+	}
+	return sql
 }
 
 // scope is the application-level filter. A test build without it (tag tenantcore_nofilter)
@@ -80,9 +104,21 @@ func (r *ScopedRepository[T]) scope(tc tenant.Context) sq.Sqlizer {
 	return sq.Eq{tenantColumn: tc.TenantID()}
 }
 
+// args puts the scope's argument, if the scope has one, before the statement's own.
+func (r *ScopedRepository[T]) args(tc tenant.Context, rest ...any) []any {
+	if !ApplicationFilter {
+		return rest
+	}
+	return append([]any{tc.TenantID()}, rest...)
+}
+
 // GetForTenant returns the row with the key in tc's tenant, or table.NotFound.
 func (r *ScopedRepository[T]) GetForTenant(ctx context.Context, tc tenant.Context, id uuid.UUID) (T, error) {
-	return r.FindOne(ctx, tc, sq.Eq{r.table.Key: id})
+	var zero T
+	if err := tc.Validate(); err != nil {
+		return zero, err
+	}
+	return r.one(r.run(ctx, tc, r.getSQL, r.args(tc, id)))
 }
 
 // FindOne returns the single row of tc's tenant matching where, or table.NotFound. The tenant
@@ -92,8 +128,11 @@ func (r *ScopedRepository[T]) FindOne(ctx context.Context, tc tenant.Context, wh
 	if err := tc.Validate(); err != nil {
 		return zero, err
 	}
-	q := psql.Select(r.columns...).From(r.table.Name).Where(r.scope(tc)).Where(where).Limit(2)
-	items, err := r.query(ctx, tc, q)
+	return r.one(r.query(ctx, tc, r.selectScoped(r.scope(tc)).Where(where).Limit(2)))
+}
+
+func (r *ScopedRepository[T]) one(items []T, err error) (T, error) {
+	var zero T
 	switch {
 	case err != nil:
 		return zero, err
@@ -115,16 +154,15 @@ func (r *ScopedRepository[T]) ListForTenant(ctx context.Context, tc tenant.Conte
 	if limit <= 0 || limit > ports.MaxPageLimit {
 		return ports.Page[T]{}, fault.ErrInvalidInput.WithDetail(fmt.Sprintf("limit must be between 1 and %d", ports.MaxPageLimit))
 	}
-	q := psql.Select(r.columns...).From(r.table.Name).Where(r.scope(tc)).
-		OrderBy(r.table.Key).Limit(uint64(limit) + 1)
+	sql, args := r.listSQL, r.args(tc, limit+1)
 	if page.Cursor != "" {
 		after, err := decodeCursor(tc, page.Cursor)
 		if err != nil {
 			return ports.Page[T]{}, err
 		}
-		q = q.Where(sq.Gt{r.table.Key: after})
+		sql, args = r.listAfterSQL, r.args(tc, after, limit+1)
 	}
-	items, err := r.query(ctx, tc, q)
+	items, err := r.run(ctx, tc, sql, args)
 	if err != nil {
 		return ports.Page[T]{}, err
 	}
@@ -168,8 +206,7 @@ func (r *ScopedRepository[T]) UpdateForTenant(ctx context.Context, tc tenant.Con
 	}
 	var updated T
 	err := r.inTx(ctx, tc, func(tx pgx.Tx) error {
-		sel := psql.Select(r.columns...).From(r.table.Name).Where(r.scope(tc)).
-			Where(sq.Eq{r.table.Key: id}).Suffix("FOR UPDATE")
+		sel := r.selectScoped(r.scope(tc)).Where(sq.Eq{r.table.Key: id}).Suffix("FOR UPDATE")
 		items, err := collect(ctx, tx, sel, r.table.Scan)
 		if err != nil {
 			return err
@@ -208,9 +245,7 @@ func (r *ScopedRepository[T]) DeleteForTenant(ctx context.Context, tc tenant.Con
 	if err := tc.Validate(); err != nil {
 		return err
 	}
-	q := psql.Delete(r.table.Name).Where(r.scope(tc)).Where(sq.Eq{r.table.Key: id}).
-		Suffix("RETURNING " + joinColumns(r.columns))
-	items, err := r.query(ctx, tc, q)
+	items, err := r.run(ctx, tc, r.deleteSQL, r.args(tc, id))
 	if err != nil {
 		return err
 	}
@@ -220,12 +255,17 @@ func (r *ScopedRepository[T]) DeleteForTenant(ctx context.Context, tc tenant.Con
 	return nil
 }
 
-// query runs one statement for tc's tenant: the RLS setting and the statement travel in one batch.
+// query builds a statement and runs it for tc's tenant.
 func (r *ScopedRepository[T]) query(ctx context.Context, tc tenant.Context, q sq.Sqlizer) ([]T, error) {
 	sql, args, err := q.ToSql()
 	if err != nil {
 		return nil, fmt.Errorf("%s: build statement: %w", r.table.Name, err)
 	}
+	return r.run(ctx, tc, sql, args)
+}
+
+// run sends one statement for tc's tenant: the RLS setting and the statement travel in one batch.
+func (r *ScopedRepository[T]) run(ctx context.Context, tc tenant.Context, sql string, args []any) ([]T, error) {
 	batch := &pgx.Batch{}
 	batch.Queue(setTenantSQL, tc.TenantID().String())
 	batch.Queue(sql, args...)

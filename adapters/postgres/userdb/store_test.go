@@ -32,7 +32,7 @@ type world struct {
 
 const sharedEmail = "shared@example.com"
 
-func newWorld(t *testing.T, db pgtest.Database) world {
+func newWorld(t testing.TB, db pgtest.Database) world {
 	t.Helper()
 	owner := db.OwnerPool(t)
 	registry := postgres.NewTenantStore(postgres.Wrap(owner))
@@ -50,7 +50,7 @@ func newWorld(t *testing.T, db pgtest.Database) world {
 	return w
 }
 
-func createTenant(t *testing.T, registry *postgres.TenantStore, slug string) tenant.Context {
+func createTenant(t testing.TB, registry *postgres.TenantStore, slug string) tenant.Context {
 	t.Helper()
 	tn, err := tenant.New(slug+" Inc", slug)
 	require.NoError(t, err)
@@ -61,7 +61,7 @@ func createTenant(t *testing.T, registry *postgres.TenantStore, slug string) ten
 	return tc
 }
 
-func createUser(t *testing.T, store *userdb.Store, tc tenant.Context, email string) user.User {
+func createUser(t testing.TB, store *userdb.Store, tc tenant.Context, email string) user.User {
 	t.Helper()
 	e, err := user.ParseEmail(email)
 	require.NoError(t, err)

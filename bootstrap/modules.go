@@ -2,11 +2,11 @@ package bootstrap
 
 import (
 	"context"
+	"net/http"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 	"go.uber.org/zap"
@@ -14,6 +14,7 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/clock"
 	"github.com/tenantcore/tenantcore/adapters/httpapi"
 	"github.com/tenantcore/tenantcore/adapters/logging"
+	"github.com/tenantcore/tenantcore/adapters/metrics"
 	"github.com/tenantcore/tenantcore/adapters/password"
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
@@ -192,7 +193,8 @@ type httpParams struct {
 	Users        *identity.Users
 	Readiness    *postgres.Readiness
 	Keys         *token.KeySet
-	Registry     *prometheus.Registry `optional:"true"`
+	Metrics      *metrics.Metrics
+	Routes       []httpapi.Route `group:"routes"`
 }
 
 func newHTTPServer(p httpParams) *httpapi.Server {
@@ -219,9 +221,35 @@ func newHTTPServer(p httpParams) *httpapi.Server {
 		Users:        p.Users,
 		Readiness:    p.Readiness,
 		JWKS:         p.Keys.JWKS(),
+		Extra:        p.Routes,
+		Observer:     p.Metrics,
 		Log:          p.Log,
 	})
 }
+
+// MetricsModule provides the Prometheus registry, served at /metrics, with the tenant cache and
+// the connection pool read at scrape time.
+var MetricsModule = fx.Module("metrics",
+	fx.Provide(
+		metrics.New,
+		fx.Annotate(func(m *metrics.Metrics) httpapi.Route {
+			return httpapi.Route{Method: http.MethodGet, Path: "/metrics", Handler: m.Handler()}
+		}, fx.ResultTags(`group:"routes"`)),
+	),
+	fx.Invoke(func(m *metrics.Metrics, cache *tenantcache.Directory, db *postgres.DB) {
+		m.RegisterCache(func() metrics.CacheStats {
+			s := cache.Stats()
+			return metrics.CacheStats{Hits: s.Hits, NegativeHits: s.NegativeHits, Misses: s.Misses}
+		})
+		m.RegisterPool(func() metrics.PoolStats {
+			s := db.Stats()
+			return metrics.PoolStats{
+				MaxConns: s.MaxConns, TotalConns: s.TotalConns, IdleConns: s.IdleConns, AcquiredConns: s.AcquiredConns,
+				AcquireCount: s.AcquireCount, EmptyAcquireCount: s.EmptyAcquireCount,
+			}
+		})
+	}),
+)
 
 // Server is every module the serve command runs.
 func Server(cfg Config) fx.Option {
@@ -236,6 +264,7 @@ func Server(cfg Config) fx.Option {
 		PostgresModule,
 		TenancyModule,
 		AuthModule,
+		MetricsModule,
 		HTTPModule,
 	)
 }

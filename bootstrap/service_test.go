@@ -37,6 +37,7 @@ func TestHealthAndProblems(t *testing.T) {
 	assert.Contains(t, r.header.Get("Allow"), http.MethodGet)
 
 	s.createTenant("acme")
+	require.Equal(t, http.StatusOK, s.do(http.MethodGet, "/api/v1/tenant", "", "X-Tenant-ID: acme").status)
 	r = s.do(http.MethodPost, "/api/v1/auth/token", `{"email":`, "X-Tenant-ID: acme")
 	assert.Equal(t, http.StatusBadRequest, r.status)
 	assert.Equal(t, "request.invalid", r.problemCode(t))
@@ -44,6 +45,18 @@ func TestHealthAndProblems(t *testing.T) {
 	r = s.do(http.MethodPost, "/api/v1/auth/token", `{"email":"`+strings.Repeat("a", 2<<20)+`"}`, "X-Tenant-ID: acme")
 	assert.Equal(t, http.StatusRequestEntityTooLarge, r.status)
 	assert.Equal(t, "request.too_large", r.problemCode(t))
+
+	r = s.do(http.MethodGet, "/metrics", "")
+	require.Equal(t, http.StatusOK, r.status)
+	for _, series := range []string{
+		`tenantcore_http_requests_total{route="/healthz",status_class="2xx"}`,
+		`tenantcore_tenant_resolutions_total{outcome="resolved",strategy="header"}`,
+		`tenantcore_tenant_cache_lookups_total{result="miss"}`,
+		`tenantcore_db_pool_max_connections`,
+	} {
+		assert.Contains(t, string(r.body), series)
+	}
+	assert.NotContains(t, string(r.body), "tenant_id=")
 
 	r = s.do(http.MethodGet, "/healthz", "", "X-Request-ID: trace-42")
 	assert.Equal(t, "trace-42", r.header.Get("X-Request-ID"))

@@ -83,6 +83,12 @@ func NewScopedRepository[T any](db *DB, table Table[T]) *ScopedRepository[T] {
 	return r
 }
 
+// Statements returns the prebuilt statements by name (get, list, list_after, delete), for plan
+// tests and diagnostics. Their first argument is the tenant ID.
+func (r *ScopedRepository[T]) Statements() map[string]string {
+	return map[string]string{"get": r.getSQL, "list": r.listSQL, "list_after": r.listAfterSQL, "delete": r.deleteSQL}
+}
+
 func (r *ScopedRepository[T]) selectScoped(scope sq.Sqlizer) sq.SelectBuilder {
 	return psql.Select(r.columns...).From(r.table.Name).Where(scope)
 }

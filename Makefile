@@ -88,9 +88,13 @@ migrate-new: ## Create migrations/NNNNN_<name>.sql (NAME=add_something)
 	printf -- '-- +goose Up\n\n-- +goose Down\n' > "$$file"; \
 	echo "created $$file"
 
-bench: ## Run the benchmarks against PostgreSQL
-	url=$$($(PG_URL)); \
-	DATABASE_URL=$$url go test -run '^$$' -bench . -benchmem ./...
+bench: ## Micro-benchmarks, then the load runs (full stack vs baseline, 10 vs 10,000 tenants)
+	@url=$$($(PG_URL)); \
+	export DATABASE_URL=$$url; \
+	echo "==> micro-benchmarks"; \
+	go test -run '^$$' -bench . -benchmem -skip 'FullStack|TenantScale' ./...; \
+	echo "==> load: full stack vs hand-written baseline, and tenant scale"; \
+	go test -run '^$$' -bench 'FullStack|TenantScale' -benchtime 1x -timeout 15m ./bootstrap/loadbench/
 
 ci: ## Run lint, then test (what .ci/run does once PostgreSQL is up)
 	$(MAKE) lint

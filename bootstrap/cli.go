@@ -356,7 +356,9 @@ func (c CLI) dev(ctx context.Context, cfg Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	seeder, err := devseed.Open(ctx, c.poolConfig(cfg, ""), log)
+	pc := c.poolConfig(cfg, "")
+	pc.StatementTimeout = 0 // one COPY of a million rows is a long statement, legitimately
+	seeder, err := devseed.Open(ctx, pc, log)
 	if err != nil {
 		return err
 	}

@@ -178,14 +178,23 @@ func decodeJSON(c echo.Context, dst any) error {
 	dec := json.NewDecoder(req.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
+		if bodyTooLarge(err) {
 			return echo.ErrStatusRequestEntityTooLarge
 		}
 		return fault.ErrInvalidInput.WithDetail("the body is not a valid JSON object of the expected shape")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if bodyTooLarge(err) {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
 		return fault.ErrInvalidInput.WithDetail("the body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// bodyTooLarge recognises the body limit's error, whether net/http's or echo's reader hit it.
+func bodyTooLarge(err error) bool {
+	var maxErr *http.MaxBytesError
+	var he *echo.HTTPError
+	return errors.As(err, &maxErr) || (errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge)
 }

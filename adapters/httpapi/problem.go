@@ -35,7 +35,11 @@ const (
 	codeTooLarge         = "request.too_large"
 	codeUnsupportedMedia = "request.unsupported_media_type"
 	codeInternal         = "server.internal"
+	codeCanceled         = "request.canceled"
 )
+
+// statusClientClosedRequest is the conventional (nginx) status for a request the client abandoned.
+const statusClientClosedRequest = 499
 
 var kindStatus = map[fault.Kind]int{
 	fault.Invalid:         http.StatusBadRequest,
@@ -59,6 +63,9 @@ func toProblem(err error) Problem {
 			return newProblem(status, codeInternal, "the server failed to handle the request; quote the request_id when reporting it")
 		}
 		return newProblem(status, fe.Code(), fe.Detail())
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads this answer, and it is no server failure.
+		return newProblem(statusClientClosedRequest, codeCanceled, "the client closed the request")
 	case errors.Is(err, context.DeadlineExceeded):
 		return newProblem(http.StatusServiceUnavailable, fault.ErrUnavailable.Code(), "the request did not complete in time, retry later")
 	case errors.As(err, &he):
@@ -86,9 +93,13 @@ func httpProblem(he *echo.HTTPError) Problem {
 }
 
 func newProblem(status int, code, detail string) Problem {
+	title := http.StatusText(status)
+	if status == statusClientClosedRequest {
+		title = "Client Closed Request"
+	}
 	return Problem{
 		Type:   problemTypePrefix + code,
-		Title:  http.StatusText(status),
+		Title:  title,
 		Status: status,
 		Detail: detail,
 		Code:   code,

@@ -86,15 +86,16 @@ func tenantPath(cfg TenantConfig) echo.MiddlewareFunc {
 func resolveTenant(cfg TenantConfig, resolve *tenancy.Resolve, authn authenticator, observe func(strategy, outcome string)) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			ids, err := identifiers(c, cfg)
+			ids, failed, err := identifiers(c, cfg)
 			if err != nil {
-				observe(firstStrategy(ids), outcomeOf(err))
+				observe(failed, outcomeOf(err))
 				return err
 			}
 			raw, hasToken := bearerToken(c)
 			var principal auth.Principal
 			if hasToken {
 				if principal, err = authn.Handle(c.Request().Context(), raw); err != nil {
+					observe(StrategyToken, outcomeOf(err))
 					return err
 				}
 				c.Set(principalKey, principal)
@@ -126,8 +127,9 @@ func firstStrategy(ids []tenancy.Identifier) string {
 	return ids[0].Strategy
 }
 
-// identifiers collects what each enabled request strategy finds, in configured order.
-func identifiers(c echo.Context, cfg TenantConfig) ([]tenancy.Identifier, error) {
+// identifiers collects what each enabled request strategy finds, in configured order. On error it
+// also names the strategy that failed.
+func identifiers(c echo.Context, cfg TenantConfig) ([]tenancy.Identifier, string, error) {
 	var ids []tenancy.Identifier
 	for _, s := range cfg.Strategies {
 		var (
@@ -149,16 +151,16 @@ func identifiers(c echo.Context, cfg TenantConfig) ([]tenancy.Identifier, error)
 			continue
 		}
 		if err != nil {
-			return ids, annotateStrategy(s, err)
+			return ids, s, annotateStrategy(s, err)
 		}
 		if found {
 			if len(v) > maxIdentifier {
-				return ids, annotateStrategy(s, tenant.ErrInvalid.WithDetail("the tenant identifier is too long"))
+				return ids, s, annotateStrategy(s, tenant.ErrInvalid.WithDetail("the tenant identifier is too long"))
 			}
 			ids = append(ids, tenancy.Identifier{Strategy: s, Value: v})
 		}
 	}
-	return ids, nil
+	return ids, "", nil
 }
 
 func annotateStrategy(strategy string, err error) error {

@@ -44,7 +44,10 @@ func NewTenantChangeFeed(url string, connectTimeout time.Duration, log *zap.Logg
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
 			return pgx.ConnectConfig(ctx, cfg)
 		},
-		LogError: func(_ context.Context, err error) {
+		LogError: func(ctx context.Context, err error) {
+			if ctx.Err() != nil {
+				return // stopping, not failing
+			}
 			log.Warn("tenant change feed", zap.Error(err))
 		},
 		ReconnectDelay: time.Second,

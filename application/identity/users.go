@@ -63,6 +63,9 @@ func NewCreateUser(repo ports.UserRepository, hasher ports.PasswordHasher) *Crea
 
 // Handle validates the input, hashes the password and stores the user in tc's tenant.
 func (c *CreateUser) Handle(ctx context.Context, tc tenant.Context, in CreateUserInput) (user.User, error) {
+	if err := tc.Validate(); err != nil {
+		return user.User{}, err
+	}
 	email, err := user.ParseEmail(in.Email)
 	if err != nil {
 		return user.User{}, err

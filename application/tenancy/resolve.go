@@ -79,8 +79,8 @@ type key struct {
 }
 
 // parseKey reads the canonical 36-character UUID form as an ID and anything else as a slug; slugs
-// cannot take the UUID shape, so the two never overlap. Other UUID spellings (braces, urn:, bare
-// hex) are refused rather than guessed at.
+// cannot take the UUID shape, so the two never overlap. Other UUID spellings are not IDs: braces
+// and urn: forms fail slug validation, and 32 bare hex digits are read as a slug.
 func parseKey(v string) (key, error) {
 	if len(v) == 36 {
 		if id, err := uuid.Parse(v); err == nil {
@@ -102,8 +102,9 @@ func parseKey(v string) (key, error) {
 // echoed back.
 func annotate(strategy string, err error) error {
 	var fe *fault.Error
-	if errors.As(err, &fe) {
+	if errors.As(err, &fe) && fe.Kind() != fault.Unavailable && fe.Kind() != fault.Internal {
 		return fe.WithDetail(fmt.Sprintf("%s: %s", strategy, fe.Detail()))
 	}
+	// Infrastructure failures keep their whole chain for the log.
 	return fmt.Errorf("%s identifier: %w", strategy, err)
 }

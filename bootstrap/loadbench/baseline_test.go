@@ -1,0 +1,97 @@
+package loadbench_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.uber.org/fx"
+
+	"github.com/tenantcore/tenantcore/adapters/httpapi"
+	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/ports"
+)
+
+// baselinePath serves what a careful developer would write by hand without this layer: the same
+// bearer check, the tenant looked up by the same header through the same cache, and the same SQL
+// with WHERE tenant_id = $1 sent with plain pgx on the login role: no RLS, no repository, no
+// tenant middleware.
+const baselinePath = "/bench/baseline/users"
+
+const baselineSQL = `SELECT tenant_id, id, email, password_hash, is_active, created_at, updated_at
+FROM users WHERE tenant_id = $1 ORDER BY id LIMIT $2`
+
+type baselineUser struct {
+	ID        string    `json:"id"`
+	TenantID  string    `json:"tenant_id"`
+	Email     string    `json:"email"`
+	IsActive  bool      `json:"is_active"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func baselineRoute(pool *pgxpool.Pool) fx.Option {
+	return fx.Provide(fx.Annotate(func(verifier ports.TokenVerifier, dir ports.TenantDirectory) httpapi.Route {
+		return httpapi.Route{Method: http.MethodGet, Path: baselinePath, Handler: baselineHandler(pool, verifier, dir)}
+	}, fx.ResultTags(`group:"routes"`)))
+}
+
+func baselineHandler(pool *pgxpool.Pool, verifier ports.TokenVerifier, dir ports.TenantDirectory) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		p, err := verifier.Verify(token)
+		if scheme != "Bearer" || err != nil {
+			http.Error(w, "unauthenticated", http.StatusUnauthorized)
+			return
+		}
+		slug, err := tenant.ParseSlug(r.Header.Get("X-Tenant-ID"))
+		if err != nil {
+			http.Error(w, "bad tenant", http.StatusBadRequest)
+			return
+		}
+		t, err := dir.TenantBySlug(r.Context(), slug)
+		if err != nil || !t.IsActive() || t.ID() != p.TenantID {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		rows, err := pool.Query(r.Context(), baselineSQL, t.ID(), 21)
+		if err != nil {
+			http.Error(w, "database", http.StatusServiceUnavailable)
+			return
+		}
+		defer rows.Close()
+		items := make([]baselineUser, 0, 21)
+		var last uuid.UUID
+		for rows.Next() {
+			var (
+				tenantID, id         uuid.UUID
+				email, hash          string
+				active               bool
+				createdAt, updatedAt time.Time
+			)
+			if err := rows.Scan(&tenantID, &id, &email, &hash, &active, &createdAt, &updatedAt); err != nil {
+				http.Error(w, "scan", http.StatusInternalServerError)
+				return
+			}
+			items = append(items, baselineUser{ID: id.String(), TenantID: tenantID.String(), Email: email, IsActive: active, CreatedAt: createdAt.UTC()})
+			last = id
+		}
+		if rows.Err() != nil {
+			http.Error(w, "database", http.StatusServiceUnavailable)
+			return
+		}
+		var next *string
+		if len(items) > 20 {
+			items = items[:20]
+			c := last.String()
+			next = &c
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(struct {
+			Items      []baselineUser `json:"items"`
+			NextCursor *string        `json:"next_cursor"`
+		}{items, next})
+	})
+}

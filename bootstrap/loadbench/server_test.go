@@ -1,0 +1,115 @@
+package loadbench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+
+	"github.com/tenantcore/tenantcore/adapters/httpapi"
+	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
+	"github.com/tenantcore/tenantcore/bootstrap"
+)
+
+// server is one running instance of the real fx graph, with extra routes.
+type server struct {
+	base string
+	env  map[string]string
+}
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
+
+// seededDatabase creates a migrated database holding tenants × users made by `dev seed`
+// (slugs <prefix>-00001…, password bootstrap.SeedPassword).
+func seededDatabase(b *testing.B, prefix string, tenants, users int) pgtest.Database {
+	b.Helper()
+	db := pgtest.New(b)
+	env := map[string]string{"DATABASE_URL": db.URL, "LOG_LEVEL": "error"}
+	var out, errOut bytes.Buffer
+	code := bootstrap.CLI{Stdout: &out, Stderr: &errOut, Lookup: lookup(env)}.Main([]string{
+		"dev", "seed", "--tenants", fmt.Sprint(tenants), "--users-per-tenant", fmt.Sprint(users), "--prefix", prefix,
+	})
+	if code != 0 {
+		b.Fatalf("dev seed: %s", errOut.String())
+	}
+	return db
+}
+
+// startServer runs the service on db. Access logs are off (LOG_LEVEL=warn) so that neither
+// variant pays for them; both would pay the same.
+func startServer(b *testing.B, db pgtest.Database, extra ...fx.Option) server {
+	b.Helper()
+	env := map[string]string{
+		"DATABASE_URL":     db.URL,
+		"HTTP_ADDR":        "127.0.0.1:0",
+		"LOG_LEVEL":        "warn",
+		"DB_MAX_CONNS":     "16",
+		"TENANT_CACHE_TTL": "10m",
+	}
+	cfg, err := bootstrap.LoadConfig(lookup(env))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var srv *httpapi.Server
+	app := fxtest.New(b, append([]fx.Option{bootstrap.Server(cfg), fx.Populate(&srv), fx.NopLogger}, extra...)...)
+	app.RequireStart()
+	b.Cleanup(app.RequireStop)
+	return server{base: "http://" + srv.Addr(), env: env}
+}
+
+// login returns a bearer token of the first seeded user of the tenant.
+func (s server) login(b *testing.B, slug string) string {
+	b.Helper()
+	email := "user001@" + slug + ".example.com"
+	body := `{"email":"` + email + `","password":"` + bootstrap.SeedPassword + `"}`
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, s.base+"/api/v1/auth/token", strings.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Tenant-ID", slug)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&tok) != nil {
+		b.Fatalf("login %s: %s", slug, resp.Status)
+	}
+	return tok.AccessToken
+}
+
+// headerSets returns, for each tenant, the headers of an authenticated request.
+func (s server) headerSets(b *testing.B, slugs []string) [][][2]string {
+	b.Helper()
+	sets := make([][][2]string, 0, len(slugs))
+	for _, slug := range slugs {
+		sets = append(sets, [][2]string{{"Authorization", "Bearer " + s.login(b, slug)}, {"X-Tenant-ID", slug}})
+	}
+	return sets
+}
+
+func warmUp(b *testing.B, url string, headers [][][2]string) {
+	b.Helper()
+	runLoad(b, loadSpec{URL: url, Headers: headers, Conns: 4, Duration: time.Second})
+}
+
+func slugs(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%05d", prefix, i+1)
+	}
+	return out
+}

@@ -100,3 +100,12 @@ func BenchmarkTenantScale(b *testing.B) {
 	b.ReportMetric(p50, "p50-ratio")
 	b.ReportMetric(p99, "p99-ratio")
 }
+
+// BenchmarkLoginEndToEnd is POST /api/v1/auth/token through the whole stack; argon2id dominates.
+func BenchmarkLoginEndToEnd(b *testing.B) {
+	srv := startServer(b, seededDatabase(b, "login", 1, 1))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = srv.login(b, "login-00001")
+	}
+}

@@ -2,9 +2,9 @@ package bootstrap
 
 import (
 	"context"
-	"net/http"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"go.uber.org/fx"

@@ -98,10 +98,19 @@ func New(cfg Config, d Deps) *Server {
 		middleware.BodyLimit(cfg.BodyLimit), deadline(cfg.RequestTimeout))
 
 	h := &handlers{current: d.Current, login: d.Login, users: d.Users, ready: d.Readiness, jwks: d.JWKS, now: time.Now}
-	e.GET("/healthz", h.healthz)
-	e.GET("/readyz", h.readyz)
-	e.GET("/.well-known/jwks.json", h.wellKnownJWKS)
+	// Every GET route answers HEAD too (RFC 9110 §9.1); net/http drops the body.
+	get := func(path string, handler echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.GET(path, handler, m...)
+		e.HEAD(path, handler, m...)
+	}
+	get("/healthz", h.healthz)
+	get("/readyz", h.readyz)
+	get("/.well-known/jwks.json", h.wellKnownJWKS)
 	for _, r := range d.Extra {
+		if r.Method == http.MethodGet {
+			get(r.Path, echo.WrapHandler(r.Handler))
+			continue
+		}
 		e.Add(r.Method, r.Path, echo.WrapHandler(r.Handler))
 	}
 
@@ -109,11 +118,11 @@ func New(cfg Config, d Deps) *Server {
 	// unknown paths under the prefix, answering tenant.required where route.not_found is right.
 	scoped := resolveTenant(cfg.Tenant, d.Resolve, d.Authenticate, observeResolution)
 	authed := requireAuth()
-	e.GET(APIPrefix+"/tenant", h.getTenant, scoped)
+	get(APIPrefix+"/tenant", h.getTenant, scoped)
 	e.POST(APIPrefix+"/auth/token", h.issueToken, scoped)
-	e.GET(APIPrefix+"/me", h.me, scoped, authed)
-	e.GET(APIPrefix+"/users", h.listUsers, scoped, authed)
-	e.GET(APIPrefix+"/users/:id", h.getUser, scoped, authed)
+	get(APIPrefix+"/me", h.me, scoped, authed)
+	get(APIPrefix+"/users", h.listUsers, scoped, authed)
+	get(APIPrefix+"/users/:id", h.getUser, scoped, authed)
 
 	return &Server{
 		echo: e,

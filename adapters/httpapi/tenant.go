@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -63,17 +64,30 @@ func tenantPath(cfg TenantConfig) echo.MiddlewareFunc {
 		}
 		return func(c echo.Context) error {
 			req := c.Request()
-			p := req.URL.Path
+			// Split the escaped path, as the router sees it: an encoded slash (%2F) must not
+			// become a separator here when it is none anywhere else.
+			p := req.URL.EscapedPath()
 			if !strings.HasPrefix(p, pathPrefix) {
 				return next(c)
 			}
-			slug, rest, found := strings.Cut(p[len(pathPrefix):], "/")
-			if !found || !strings.HasPrefix("/"+rest, apiPathPrefix) {
+			rawSlug, rawRest, found := strings.Cut(p[len(pathPrefix):], "/")
+			rawRest = "/" + rawRest
+			if !found || !strings.HasPrefix(rawRest, apiPathPrefix) {
 				return next(c)
 			}
+			rest, err := url.PathUnescape(rawRest)
+			if err != nil {
+				return next(c)
+			}
+			slug, err := url.PathUnescape(rawSlug)
+			if err != nil {
+				slug = rawSlug // still malformed as a slug: resolution answers tenant.invalid
+			}
 			c.Set(pathSlugKey, slug)
-			req.URL.Path = "/" + rest
-			req.URL.RawPath = ""
+			req.URL.Path, req.URL.RawPath = rest, ""
+			if rawRest != rest {
+				req.URL.RawPath = rawRest
+			}
 			return next(c)
 		}
 	}

@@ -78,7 +78,7 @@ func generateLoad(raw string) int {
 					_, _ = io.Copy(io.Discard, resp.Body)
 					_ = resp.Body.Close()
 				}
-				lat = append(lat, int32(time.Since(t0).Microseconds())) //nolint:gosec // latencies are far below 2^31 µs
+				lat = append(lat, int32(time.Since(t0).Microseconds()))
 				n++
 				if err != nil || resp.StatusCode != http.StatusOK {
 					fails++
@@ -115,7 +115,7 @@ func runLoad(b *testing.B, spec loadSpec) loadResult {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.CommandContext(context.Background(), os.Args[0], "-test.run=^$") //nolint:gosec // re-executes this test binary
+	cmd := exec.CommandContext(context.Background(), os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), loadgenEnv+"="+string(raw), "GOMAXPROCS=1")
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -165,4 +165,6 @@ func (s *summary) allocsPerRequest() float64 {
 	return float64(s.serverMallocs) / float64(s.serverRequests)
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64)
+}

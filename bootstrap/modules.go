@@ -2,7 +2,6 @@ package bootstrap
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -70,15 +69,12 @@ func newReadiness(db *postgres.DB) (*postgres.Readiness, error) {
 	return postgres.NewReadiness(db, latest, postgres.DefaultSchemaRules), nil
 }
 
-// ErrSelfCheck is returned when the isolation self-check fails at start.
-var ErrSelfCheck = errors.New("tenant isolation self-check failed")
-
 func registerSelfCheck(lc fx.Lifecycle, ready *postgres.Readiness, cfg Config) {
 	lc.Append(fx.StartHook(func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, cfg.DBConnectTimeout+cfg.DBStatementTimeout)
 		defer cancel()
 		if err := ready.Check(ctx); err != nil {
-			return fmt.Errorf("%w: %w", ErrSelfCheck, err)
+			return fmt.Errorf("database not ready to serve: %w", err)
 		}
 		return nil
 	}))
@@ -101,6 +97,8 @@ func newTenantCache(store *postgres.TenantStore, cfg Config) *tenantcache.Direct
 		Size:        cfg.TenantCacheSize,
 		TTL:         cfg.TenantCacheTTL,
 		NegativeTTL: cfg.TenantNegativeTTL,
+		// A shared lookup outliving every request that waits for it only holds a connection.
+		LoadTimeout: cfg.RequestTimeout,
 	})
 }
 

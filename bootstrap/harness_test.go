@@ -133,6 +133,7 @@ func (s *service) do(method, path, body string, headers ...string) response {
 	defer func() { _ = res.Body.Close() }()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(s.t, err)
+	validateAgainstOpenAPI(s.t, req, res, b)
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }
 

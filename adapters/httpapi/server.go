@@ -106,7 +106,7 @@ func New(cfg Config, d Deps) *Server {
 	get("/healthz", h.healthz)
 	get("/readyz", h.readyz)
 	get("/.well-known/jwks.json", h.wellKnownJWKS)
-	for _, r := range d.Extra {
+	for _, r := range append([]Route{OpenAPIRoute()}, d.Extra...) {
 		if r.Method == http.MethodGet {
 			get(r.Path, echo.WrapHandler(r.Handler))
 			continue

@@ -253,8 +253,10 @@ func testOutage(t *testing.T, outage func(*pgProxy)) {
 	outage(proxy)
 	down := time.Now()
 
-	// Longer than REQUEST_TIMEOUT, so that a request stuck for the whole outage would show.
-	time.Sleep(requestTimeout + time.Second)
+	// Longer than twice REQUEST_TIMEOUT: a request stuck for the whole outage would show, and
+	// even when the database stalls (every request then takes REQUEST_TIMEOUT), each worker
+	// completes at least one request that starts and ends inside the outage.
+	time.Sleep(2*requestTimeout + time.Second)
 	r := s.get("/readyz")
 	require.NoError(t, r.err)
 	assert.Equal(t, http.StatusServiceUnavailable, r.status, "readyz during the outage")

@@ -115,7 +115,7 @@ func oneLine(err error) string {
 }
 
 func (c CLI) serve(cfg Config) error {
-	app := fx.New(Server(cfg), fx.NopLogger)
+	app := fx.New(Server(cfg))
 	if err := app.Err(); err != nil {
 		return fmt.Errorf("wiring: %w", err)
 	}

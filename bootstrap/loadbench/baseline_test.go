@@ -1,9 +1,11 @@
 package loadbench_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,6 +13,8 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/tenantcore/tenantcore/adapters/httpapi"
+	"github.com/tenantcore/tenantcore/adapters/postgres"
+	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/ports"
 )
@@ -30,6 +34,17 @@ type baselineUser struct {
 	Email     string    `json:"email"`
 	IsActive  bool      `json:"is_active"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// baselinePool connects with the login role, which owns the tables: no RLS applies to it.
+func baselinePool(b *testing.B, db pgtest.Database) *pgxpool.Pool {
+	b.Helper()
+	pool, err := postgres.NewPool(context.Background(), postgres.Config{URL: db.URL, MaxConns: poolSize, MinConns: poolSize})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	return pool
 }
 
 func baselineRoute(pool *pgxpool.Pool) fx.Option {

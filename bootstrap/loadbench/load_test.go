@@ -2,7 +2,11 @@ package loadbench_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,17 +28,40 @@ func measure(b *testing.B, targets []target) []*summary {
 		out[i] = &summary{name: t.name}
 		warmUp(b, t.url, t.headers)
 	}
-	for range rounds {
+	for round := range rounds {
 		for i, t := range targets {
 			var before, after runtime.MemStats
 			runtime.GC()
+			stopProfile := profile(b, round, t.name)
 			runtime.ReadMemStats(&before)
 			res := runLoad(b, loadSpec{URL: t.url, Headers: t.headers, Conns: conns, Duration: phase})
 			runtime.ReadMemStats(&after)
+			stopProfile()
 			out[i].add(res, after.Mallocs-before.Mallocs)
 		}
 	}
 	return out
+}
+
+// profile writes a CPU profile of the server during the first round of each variant when
+// TENANTCORE_PROFILE_DIR is set: go tool pprof -top <dir>/<variant>.pprof.
+func profile(b *testing.B, round int, name string) func() {
+	b.Helper()
+	dir := os.Getenv("TENANTCORE_PROFILE_DIR")
+	if dir == "" || round > 0 {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".pprof"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
 }
 
 type target struct {
@@ -57,7 +84,7 @@ func report(b *testing.B, title string, s []*summary) {
 // Targets: throughput ≥ 0.90× baseline, p99 ≤ 1.25× baseline.
 func BenchmarkFullStackVersusBaseline(b *testing.B) {
 	db := seededDatabase(b, "bench", 10, 100)
-	srv := startServer(b, db, baselineRoute(db.OwnerPool(b)))
+	srv := startServer(b, db, baselineRoute(baselinePool(b, db)))
 	headers := srv.headerSets(b, slugs("bench", 10))
 	s := measure(b, []target{
 		{name: "full stack", url: srv.base + fullPath, headers: headers},

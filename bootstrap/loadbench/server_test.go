@@ -18,6 +18,10 @@ import (
 	"github.com/tenantcore/tenantcore/bootstrap"
 )
 
+// poolSize is the connection pool of both the service and the baseline: the same for both, and
+// small, because 16 client connections on 2 cores gain nothing from more backends.
+const poolSize = 8
+
 // server is one running instance of the real fx graph, with extra routes.
 type server struct {
 	base string
@@ -52,7 +56,8 @@ func startServer(b *testing.B, db pgtest.Database, extra ...fx.Option) server {
 		"DATABASE_URL":     db.URL,
 		"HTTP_ADDR":        "127.0.0.1:0",
 		"LOG_LEVEL":        "warn",
-		"DB_MAX_CONNS":     "16",
+		"DB_MAX_CONNS":     fmt.Sprint(poolSize),
+		"DB_MIN_CONNS":     fmt.Sprint(poolSize),
 		"TENANT_CACHE_TTL": "10m",
 	}
 	cfg, err := bootstrap.LoadConfig(lookup(env))

@@ -12,8 +12,8 @@ import (
 )
 
 const (
-	rounds     = 3
-	phase      = 4 * time.Second
+	rounds     = 8
+	phase      = 2 * time.Second
 	conns      = 16
 	fullPath   = "/api/v1/users?limit=20"
 	scaleLarge = 10_000

@@ -34,10 +34,12 @@ func measure(b *testing.B, targets []target) []*summary {
 			runtime.GC()
 			stopProfile := profile(b, round, t.name)
 			runtime.ReadMemStats(&before)
+			pgBefore := postgresCPU()
 			res := runLoad(b, loadSpec{URL: t.url, Headers: t.headers, Conns: conns, Duration: phase})
+			pgAfter := postgresCPU()
 			runtime.ReadMemStats(&after)
 			stopProfile()
-			out[i].add(res, after.Mallocs-before.Mallocs)
+			out[i].add(res, after.Mallocs-before.Mallocs, pgAfter-pgBefore)
 		}
 	}
 	return out
@@ -73,9 +75,10 @@ type target struct {
 func report(b *testing.B, title string, s []*summary) {
 	b.Helper()
 	fmt.Printf("\n%s (%d rounds × %s per variant, %d connections, GOMAXPROCS=%d)\n", title, rounds, phase, conns, runtime.GOMAXPROCS(0))
-	fmt.Printf("%-22s %10s %9s %9s %12s\n", "variant", "req/s", "p50 ms", "p99 ms", "allocs/req")
+	fmt.Printf("%-22s %10s %9s %9s %12s %14s\n", "variant", "req/s", "p50 ms", "p99 ms", "allocs/req", "postgres µs/req")
 	for _, v := range s {
-		fmt.Printf("%-22s %10.0f %9s %9s %12.0f\n", v.name, v.rps(), ms(v.quantile(0.50)), ms(v.quantile(0.99)), v.allocsPerRequest())
+		fmt.Printf("%-22s %10.0f %9s %9s %12.0f %14.0f\n", v.name, v.rps(), ms(v.quantile(0.50)), ms(v.quantile(0.99)),
+			v.allocsPerRequest(), v.postgresPerRequest())
 	}
 }
 

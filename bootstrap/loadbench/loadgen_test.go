@@ -140,14 +140,21 @@ type summary struct {
 	latencies      []int32
 	serverMallocs  uint64
 	serverRequests int
+	postgres       time.Duration
 }
 
-func (s *summary) add(r loadResult, mallocs uint64) {
+func (s *summary) add(r loadResult, mallocs uint64, postgres time.Duration) {
 	s.requests += r.Requests
 	s.seconds += r.Seconds
 	s.latencies = append(s.latencies, r.Latencies...)
 	s.serverMallocs += mallocs
 	s.serverRequests += r.Requests
+	s.postgres += postgres
+}
+
+// postgresPerRequest is the database's CPU time per request, in microseconds.
+func (s *summary) postgresPerRequest() float64 {
+	return float64(s.postgres.Microseconds()) / float64(s.serverRequests)
 }
 
 func (s *summary) rps() float64 { return float64(s.requests) / s.seconds }

@@ -39,7 +39,11 @@ type baselineUser struct {
 // baselinePool connects with the login role, which owns the tables: no RLS applies to it.
 func baselinePool(b *testing.B, db pgtest.Database) *pgxpool.Pool {
 	b.Helper()
-	pool, err := postgres.NewPool(context.Background(), postgres.Config{URL: db.URL, MaxConns: poolSize, MinConns: poolSize})
+	// The same limits as the service's pool (DB_STATEMENT_TIMEOUT's default arms a timer per
+	// statement in PostgreSQL, a cost both must pay).
+	pool, err := postgres.NewPool(context.Background(), postgres.Config{
+		URL: db.URL, MaxConns: poolSize, MinConns: poolSize, StatementTimeout: 5 * time.Second,
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -28,8 +28,18 @@ func measure(b *testing.B, targets []target) []*summary {
 		out[i] = &summary{name: t.name}
 		warmUp(b, t.url, t.headers)
 	}
+	order := make([]int, len(targets))
 	for round := range rounds {
-		for i, t := range targets {
+		// ABBA: every other round runs the targets in reverse, so that whatever the position in
+		// a round costs (a checkpoint, a cold cache) falls on each target alike.
+		for k := range order {
+			order[k] = k
+			if round%2 == 1 {
+				order[k] = len(order) - 1 - k
+			}
+		}
+		for _, i := range order {
+			t := targets[i]
 			var before, after runtime.MemStats
 			runtime.GC()
 			stopProfile := profile(b, round, t.name)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Config is the whole configuration, read once from the environment at start.
@@ -242,19 +243,21 @@ func (r *reader) strategies(name string) []string {
 
 func (r *reader) headerName(name string) string {
 	v := r.raw(name)
-	if v == "" || strings.ContainsFunc(asciiLower(v), notLabelRune) {
+	if v == "" || strings.ContainsFunc(v, notHeaderRune) {
 		r.fail(name, fmt.Sprintf("%q is not a header name", v))
 	}
 	return v
 }
 
 func (r *reader) domain(name string) string {
-	v := strings.TrimSuffix(strings.ToLower(r.raw(name)), ".")
+	raw := r.raw(name)
+	// Lower-case only ASCII: Unicode folding would turn look-alikes (the Kelvin sign) into letters.
+	v := strings.TrimSuffix(strings.ToLower(raw), ".")
 	if v == "" {
 		return ""
 	}
 	for _, label := range strings.Split(v, ".") {
-		if label == "" || len(label) > 63 || strings.ContainsFunc(label, notLabelRune) {
+		if label == "" || len(label) > 63 || strings.ContainsFunc(label, notLabelRune) || !isASCII(raw) {
 			r.fail(name, fmt.Sprintf("%q is not a domain name", v))
 			break
 		}
@@ -283,17 +286,21 @@ func (r *reader) prefixes(name string) []netip.Prefix {
 	return out
 }
 
-// notLabelRune reports a rune that cannot appear in a lower-case DNS label or header name.
+// notLabelRune reports a rune that cannot appear in a lower-case DNS label.
 func notLabelRune(c rune) bool {
 	return (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-'
 }
 
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
+// notHeaderRune reports a rune that this service does not accept in a header name.
+func notHeaderRune(c rune) bool {
+	return notLabelRune(c) && (c < 'A' || c > 'Z')
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
 		}
 	}
-	return string(b)
+	return true
 }

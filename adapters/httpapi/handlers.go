@@ -119,8 +119,8 @@ func (h *handlers) issueToken(c echo.Context) error {
 
 func (h *handlers) me(c echo.Context) error {
 	u, err := h.users.Get(c.Request().Context(), tenantContext(c), principal(c).UserID)
-	if errors.Is(err, fault.ErrNotFound) {
-		// The token outlived its user.
+	if errors.Is(err, fault.ErrNotFound) || (err == nil && !u.IsActive()) {
+		// The token outlived its user, or the user was deactivated since it was issued.
 		return auth.ErrUnauthenticated
 	}
 	if err != nil {

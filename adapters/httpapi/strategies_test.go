@@ -65,7 +65,10 @@ func TestTenantStrategies(t *testing.T) {
 
 		// X-Forwarded-Host is believed only from a trusted proxy; anyone else could claim any tenant.
 		{name: "forwarded host from trusted proxy", target: "/api/v1/tenant", remoteAddr: "10.1.2.3:5555", headers: []string{"X-Forwarded-Host", "acme.example.com"}, wantSlug: "acme"},
-		{name: "first forwarded host counts", target: "/api/v1/tenant", remoteAddr: "10.1.2.3:5555", headers: []string{"X-Forwarded-Host", "beta.example.com, acme.example.com"}, wantSlug: "beta"},
+		// The last value is the one the nearest (trusted) proxy added; earlier ones may be the client's.
+		{name: "last forwarded host counts", target: "/api/v1/tenant", remoteAddr: "10.1.2.3:5555", headers: []string{"X-Forwarded-Host", "beta.example.com, acme.example.com"}, wantSlug: "acme"},
+		{name: "last forwarded host line counts", target: "/api/v1/tenant", remoteAddr: "10.1.2.3:5555", headers: []string{"X-Forwarded-Host", "beta.example.com", "X-Forwarded-Host", "acme.example.com"}, wantSlug: "acme"},
+		{name: "reserved infrastructure host names no tenant", target: "/api/v1/tenant", host: "api.example.com", headers: []string{"X-Tenant-ID", "acme"}, wantSlug: "acme"},
 		{name: "forwarded host from untrusted peer", target: "/api/v1/tenant", remoteAddr: "203.0.113.9:5555", headers: []string{"X-Forwarded-Host", "acme.example.com"}, status: http.StatusBadRequest, code: "tenant.required"},
 		{name: "untrusted forwarded host does not override host", target: "/api/v1/tenant", host: "beta.example.com", remoteAddr: "203.0.113.9:5555", headers: []string{"X-Forwarded-Host", "acme.example.com"}, wantSlug: "beta"},
 		{name: "trusted forwarded host overrides host", target: "/api/v1/tenant", host: "beta.example.com", remoteAddr: "10.1.2.3:5555", headers: []string{"X-Forwarded-Host", "acme.example.com"}, wantSlug: "acme"},

@@ -118,12 +118,12 @@ func resolveTenant(cfg TenantConfig, resolve *tenancy.Resolve, authn authenticat
 				ids = append(ids, tenancy.Identifier{Strategy: StrategyToken, Value: principal.TenantID.String()})
 			}
 			tc, err := resolve.Handle(c.Request().Context(), tenancy.ResolveInput{Identifiers: ids})
+			if err == nil && hasToken && principal.TenantID != tc.TenantID() {
+				err = tenant.ErrMismatch
+			}
 			observe(firstStrategy(ids), outcomeOf(err))
 			if err != nil {
 				return err
-			}
-			if hasToken && principal.TenantID != tc.TenantID() {
-				return tenant.ErrMismatch
 			}
 			c.Set(tenantKey, tc)
 			if st := state(c); st != nil {
@@ -197,14 +197,19 @@ func headerIdentifier(c echo.Context, name string) (string, bool, error) {
 }
 
 // requestHost is the Host the client asked for: X-Forwarded-Host when a trusted proxy sent the
-// request, the Host header otherwise.
+// request, the Host header otherwise. Of several forwarded values the last one counts: it is the
+// one the nearest (trusted) proxy added; earlier ones may come from the client.
 func requestHost(c echo.Context, trusted []netip.Prefix) string {
 	req := c.Request()
-	if fwd := req.Header.Get("X-Forwarded-Host"); fwd != "" && fromTrustedPeer(req.RemoteAddr, trusted) {
-		first, _, _ := strings.Cut(fwd, ",")
-		return strings.TrimSpace(first)
+	values := req.Header.Values("X-Forwarded-Host")
+	if len(values) == 0 || !fromTrustedPeer(req.RemoteAddr, trusted) {
+		return req.Host
 	}
-	return req.Host
+	last := values[len(values)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	return strings.TrimSpace(last)
 }
 
 func fromTrustedPeer(remoteAddr string, trusted []netip.Prefix) bool {
@@ -252,6 +257,10 @@ func SubdomainLabel(host, baseDomain string) (label string, found bool, err erro
 	label = h[:len(h)-len(base)-1]
 	if label == "" || strings.Contains(label, ".") {
 		return "", false, tenant.ErrInvalid.WithDetail("the host must have exactly one label before the base domain")
+	}
+	if tenant.IsReserved(label) {
+		// api.example.com, www.example.com: infrastructure names, which name no tenant.
+		return "", false, nil
 	}
 	return label, true, nil
 }

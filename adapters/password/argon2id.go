@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -83,6 +84,9 @@ func (p Params) validate() error {
 // Argon2id hashes passwords with Argon2id. It is safe for concurrent use.
 type Argon2id struct {
 	params Params
+	// slots bounds the hashes computed at once. Each holds Params.Memory (19 MiB by default) for
+	// its duration, so a burst of logins queues here instead of exhausting memory.
+	slots chan struct{}
 }
 
 // New returns a hasher that hashes new passwords with p. It panics if p is invalid: parameters are
@@ -91,7 +95,14 @@ func New(p Params) *Argon2id {
 	if err := p.Validate(); err != nil {
 		panic(err)
 	}
-	return &Argon2id{params: p}
+	return &Argon2id{params: p, slots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
+}
+
+// idKey is argon2.IDKey within a slot.
+func (a *Argon2id) idKey(password, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	a.slots <- struct{}{}
+	defer func() { <-a.slots }()
+	return argon2.IDKey(password, salt, t, m, p, n)
 }
 
 // Hash returns password hashed with a fresh random salt, in the PHC string format
@@ -102,7 +113,7 @@ func (a *Argon2id) Hash(password string) (string, error) {
 		return "", fmt.Errorf("argon2id: generating salt: %w", err)
 	}
 	p := a.params
-	key := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, keyLen)
+	key := a.idKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, keyLen)
 	return fmt.Sprintf("%sv=%d$m=%d,t=%d,p=%d$%s$%s", prefix, argon2.Version, p.Memory, p.Iterations, p.Parallelism,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -120,7 +131,7 @@ func (a *Argon2id) Matches(encodedHash, password string) (bool, error) {
 	if n > maxKeyLen { // decode made sure of it; repeated so that the narrowing below is visibly safe
 		return false, errMalformed
 	}
-	key := argon2.IDKey([]byte(password), h.salt, p.Iterations, p.Memory, p.Parallelism, uint32(n))
+	key := a.idKey([]byte(password), h.salt, p.Iterations, p.Memory, p.Parallelism, uint32(n))
 	return subtle.ConstantTimeCompare(key, h.key) == 1, nil
 }
 

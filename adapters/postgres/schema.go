@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -48,6 +47,10 @@ const (
 	RuleServingRole    = "serving-role"
 	ruleUnscopedExists = "unscoped-table-exists"
 )
+
+// canonicalPolicy is the isolation policy's expression as pg_get_expr renders it. With no tenant
+// set the comparison is with NULL, so it matches nothing: the policy fails closed.
+const canonicalPolicy = "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)"
 
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -158,20 +161,29 @@ func checkConstraints(ctx context.Context, q querier, t tableFacts, rules Schema
 	var out []Violation
 	add := func(rule, detail string) { out = append(out, Violation{Table: t.name, Rule: rule, Detail: detail}) }
 
+	// Policies are compared with the one canonical expression, as PostgreSQL deparses it, rather
+	// than searched for keywords: "… OR true" would contain every keyword and open the table.
+	// Permissive policies combine with OR, so any other one would widen access too.
 	policies, err := collectStrings(ctx, q, `
-SELECT polname || ': ' || COALESCE(pg_get_expr(polqual, polrelid), '') || ' / ' || COALESCE(pg_get_expr(polwithcheck, polrelid), '')
-FROM pg_policy WHERE polrelid = $1::oid ORDER BY polname`, t.oid)
+SELECT polname
+FROM pg_policy
+WHERE polrelid = $1::oid
+  AND NOT (polpermissive AND polcmd = '*' AND polroles = '{0}'
+           AND pg_get_expr(polqual, polrelid) = $2
+           AND COALESCE(pg_get_expr(polwithcheck, polrelid), $2) = $2)
+ORDER BY polname`, t.oid, canonicalPolicy)
 	if err != nil {
 		return nil, err
 	}
-	if len(policies) == 0 {
-		add(RulePolicy, "has no row-level security policy")
-	}
 	for _, p := range policies {
-		lower := strings.ToLower(p)
-		if !strings.Contains(lower, "tenant_id") || !strings.Contains(lower, "current_setting('app.tenant_id'") || strings.Contains(lower, "coalesce") {
-			add(RulePolicy, "policy must compare tenant_id with app.tenant_id and fail closed (no COALESCE): "+p)
-		}
+		add(RulePolicy, "policy "+p+" is not exactly: FOR ALL TO PUBLIC USING and WITH CHECK "+canonicalPolicy)
+	}
+	var hasPolicy bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = $1::oid)`, t.oid).Scan(&hasPolicy); err != nil {
+		return nil, Translate(fmt.Errorf("inspect policies of %s: %w", t.name, err))
+	}
+	if !hasPolicy {
+		add(RulePolicy, "has no row-level security policy")
 	}
 
 	// Primary key, unique constraints and unique indexes: all must start with tenant_id, because a

@@ -70,6 +70,26 @@ ALTER TABLE fixture.open_policy FORCE ROW LEVEL SECURITY;
 CREATE POLICY p ON fixture.open_policy
     USING (tenant_id = COALESCE(NULLIF(current_setting('app.tenant_id', true), '')::uuid, tenant_id));
 
+CREATE TABLE fixture.widened_policy (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE fixture.widened_policy ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.widened_policy FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.widened_policy USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+CREATE POLICY extra ON fixture.widened_policy USING (true);
+
+CREATE TABLE fixture.or_true_policy (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE fixture.or_true_policy ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.or_true_policy FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.or_true_policy
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid OR true);
+
 CREATE TABLE fixture.global_unique (
     tenant_id uuid NOT NULL REFERENCES public.tenants (id),
     id uuid NOT NULL,
@@ -125,6 +145,8 @@ func TestSchemaInvariantsCatchEachViolation(t *testing.T) {
 		"no_index":        {postgres.RuleTenantIndex, postgres.RuleRLS, postgres.RulePolicy, postgres.RuleKeyLed},
 		"rls_not_forced":  {postgres.RuleRLS},
 		"open_policy":     {postgres.RulePolicy},
+		"widened_policy":  {postgres.RulePolicy},
+		"or_true_policy":  {postgres.RulePolicy},
 		"global_unique":   {postgres.RuleKeyLed},
 		"no_pk":           {postgres.RuleKeyLed},
 		"simple_fk":       {postgres.RuleKeyLed, postgres.RuleCompositeFK},

@@ -230,7 +230,9 @@ func (r *ScopedRepository[T]) UpdateForTenant(ctx context.Context, tc tenant.Con
 		if !tc.Owns(r.table.TenantOf(next)) || r.table.KeyOf(next) != id {
 			return tenant.ErrCrossTenant
 		}
-		upd := psql.Update(r.table.Name).SetMap(r.table.Values(next)).
+		values := r.table.Values(next)
+		delete(values, r.table.Key) // the key and the tenant never change
+		upd := psql.Update(r.table.Name).SetMap(values).
 			Where(r.scope(tc)).Where(sq.Eq{r.table.Key: id}).
 			Suffix("RETURNING " + joinColumns(r.columns))
 		items, err = collect(ctx, tx, upd, r.table.Scan)
@@ -285,16 +287,22 @@ func (r *ScopedRepository[T]) run(ctx context.Context, tc tenant.Context, sql st
 	}
 	defer pc.Release()
 	items, err := runOn(ctx, pc.Conn(), tc, sql, args, r.table.Scan)
+	if stalePrepared(err) {
+		// The schema changed under a prepared statement ("cached plan must not change result
+		// type"), or the server forgot it. Nothing ran: forget both and try once more.
+		_ = pc.Conn().Deallocate(ctx, sql)
+		_ = pc.Conn().Deallocate(ctx, setTenantSQL)
+		items, err = runOn(ctx, pc.Conn(), tc, sql, args, r.table.Scan)
+	}
 	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "0A000" {
-			// "cached plan must not change result type": the schema changed under a prepared
-			// statement. Forget it; the next call prepares it afresh.
-			_ = pc.Conn().Deallocate(ctx, sql)
-		}
 		return nil, r.translate(err)
 	}
 	return items, nil
+}
+
+func stalePrepared(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "0A000" || pgErr.Code == "26000")
 }
 
 func runOn[T any](ctx context.Context, conn *pgx.Conn, tc tenant.Context, sql string, args []any, scan func(func(...any) error) (T, error)) ([]T, error) {
@@ -337,14 +345,14 @@ func runOn[T any](ctx context.Context, conn *pgx.Conn, tc tenant.Context, sql st
 func readResults[T any](mrr *pgconn.MultiResultReader, m *pgtype.Map, fields []pgconn.FieldDescription, formats []int16,
 	scan func(func(...any) error) (T, error),
 ) ([]T, error) {
-	if !mrr.NextResult() {
-		return nil, mrr.Close()
+	if !mrr.NextResult() { // the tenant setting's result
+		return nil, missingResult(mrr)
 	}
 	if _, err := mrr.ResultReader().Close(); err != nil {
 		return nil, err
 	}
 	if !mrr.NextResult() {
-		return nil, mrr.Close()
+		return nil, missingResult(mrr)
 	}
 	rr := mrr.ResultReader()
 	plans := make([]pgtype.ScanPlan, len(fields))
@@ -377,13 +385,23 @@ func readResults[T any](mrr *pgconn.MultiResultReader, m *pgtype.Map, fields []p
 	return items, err
 }
 
+// missingResult explains a batch that ended early: the server's error if there is one.
+func missingResult(mrr *pgconn.MultiResultReader) error {
+	if err := mrr.Close(); err != nil {
+		return err
+	}
+	return errors.New("the database returned fewer results than statements sent")
+}
+
 // inTx runs fn in a transaction whose RLS tenant is tc's.
 func (r *ScopedRepository[T]) inTx(ctx context.Context, tc tenant.Context, fn func(pgx.Tx) error) error {
 	tx, err := r.pool.Begin(ctx)
 	if err != nil {
 		return r.translate(err)
 	}
-	defer func() { _ = tx.Rollback(ctx) }() // no-op after Commit
+	// No-op after Commit. Not with ctx: pgx drops the connection when a rollback's context has
+	// already ended, and an abandoned request would then cost a reconnect.
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	if _, err := tx.Exec(ctx, setTenantSQL, tc.TenantID().String()); err != nil {
 		return r.translate(err)
 	}

@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"strings"
 	"errors"
 	"testing"
 
@@ -156,4 +157,17 @@ func TestLoginErrors(t *testing.T) {
 			assert.Len(t, matched, tt.wantMatch)
 		})
 	}
+}
+
+// An oversized password is compared with nothing but the dummy hash: the answer and its cost are
+// those of any failure, and a huge body buys no extra hashing.
+func TestLoginOversizedPassword(t *testing.T) {
+	f := newLoginFixture(t)
+	_, err := f.login.Handle(context.Background(), f.acme, identity.Credentials{
+		Email: "alice@example.com", Password: strings.Repeat("x", 4*user.MaxPasswordLen+1),
+	})
+	require.ErrorIs(t, err, auth.ErrInvalidCredentials)
+	_, matched := f.hasher.calls()
+	require.Len(t, matched, 1, "exactly one comparison, as for any failure")
+	assert.NotEqual(t, f.acmeUser.PasswordHash(), matched[0], "compared against the dummy hash, not the user's")
 }

@@ -15,5 +15,7 @@ var (
 	// ErrNoContext is a programming error: a tenant-scoped operation was called with the zero Context.
 	ErrNoContext = fault.New(fault.Internal, "tenant.context_missing", "a tenant-scoped operation ran without a tenant")
 	// ErrCrossTenant refuses an entity that belongs to another tenant than the operation's Context.
-	ErrCrossTenant = fault.New(fault.Forbidden, "tenant.cross_tenant", "the data belongs to another tenant")
+	// Only a programming error can produce one, so it is internal: a client never learns from it
+	// that some data belongs to another tenant.
+	ErrCrossTenant = fault.New(fault.Internal, "tenant.cross_tenant", "the data belongs to another tenant")
 )

@@ -60,6 +60,13 @@ func ParseSlug(s string) (Slug, error) {
 	return Slug{value: v}, nil
 }
 
+// IsReserved reports whether label is one of the names no tenant may take, because they belong
+// to infrastructure (www, api, …). Matching is exact: callers pass lower-case labels.
+func IsReserved(label string) bool {
+	_, ok := reserved[label]
+	return ok
+}
+
 // String returns the normalized slug.
 func (s Slug) String() string { return s.value }
 

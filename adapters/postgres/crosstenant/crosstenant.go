@@ -59,7 +59,7 @@ func (r *Runner) AcrossTenants(ctx context.Context, reason string, fn func(ctx c
 	if err != nil {
 		return postgres.Translate(err)
 	}
-	defer func() { _ = tx.Rollback(ctx) }()
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // no-op after Commit
 	if _, err := tx.Exec(ctx, "SET LOCAL ROLE "+pgx.Identifier{MaintenanceRole}.Sanitize()); err != nil {
 		return postgres.Translate(fmt.Errorf("enter maintenance role: %w", err))
 	}

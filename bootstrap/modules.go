@@ -168,9 +168,22 @@ func newTokenService(keys *token.KeySet, cfg Config) *token.Service {
 // HTTPModule provides the HTTP server and ties it to the application's lifecycle.
 var HTTPModule = fx.Module("http",
 	fx.Provide(newHTTPServer),
-	fx.Invoke(func(lc fx.Lifecycle, s *httpapi.Server, cfg Config) {
+	fx.Invoke(func(lc fx.Lifecycle, s *httpapi.Server, cfg Config, shutdown fx.Shutdowner, log *zap.Logger) {
 		lc.Append(fx.Hook{
-			OnStart: s.Start,
+			OnStart: func(ctx context.Context) error {
+				if err := s.Start(ctx); err != nil {
+					return err
+				}
+				go func() {
+					select {
+					case err := <-s.Failed():
+						log.Error("http server failed; shutting down", zap.Error(err))
+						_ = shutdown.Shutdown(fx.ExitCode(1))
+					case <-s.Stopped():
+					}
+				}()
+				return nil
+			},
 			OnStop: func(ctx context.Context) error {
 				ctx, cancel := context.WithTimeout(ctx, cfg.ShutdownTimeout)
 				defer cancel()

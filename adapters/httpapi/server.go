@@ -71,10 +71,12 @@ type Route struct {
 
 // Server is the HTTP server.
 type Server struct {
-	echo *echo.Echo
-	srv  *http.Server
-	ln   net.Listener
-	log  *zap.Logger
+	echo   *echo.Echo
+	srv    *http.Server
+	ln     net.Listener
+	log    *zap.Logger
+	failed chan error
+	done   chan struct{}
 }
 
 // New builds the server and its routes. Middleware order: path rewrite (pre-routing), request ID,
@@ -125,8 +127,10 @@ func New(cfg Config, d Deps) *Server {
 	get(APIPrefix+"/users/:id", h.getUser, scoped, authed)
 
 	return &Server{
-		echo: e,
-		log:  d.Log,
+		echo:   e,
+		log:    d.Log,
+		failed: make(chan error, 1),
+		done:   make(chan struct{}),
 		srv: &http.Server{
 			Addr:              cfg.Addr,
 			Handler:           e,
@@ -154,11 +158,18 @@ func (s *Server) Start(ctx context.Context) error {
 	s.log.Info("http server listening", zap.String("addr", ln.Addr().String()))
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("http server stopped", zap.Error(err))
+			s.failed <- fmt.Errorf("serve http: %w", err)
 		}
 	}()
 	return nil
 }
+
+// Failed delivers the error that stopped the server while it was meant to be serving, so that
+// the process can exit instead of living on without a listener.
+func (s *Server) Failed() <-chan error { return s.failed }
+
+// Stopped is closed once Stop has run.
+func (s *Server) Stopped() <-chan struct{} { return s.done }
 
 // Addr is the bound address, once started.
 func (s *Server) Addr() string {
@@ -170,7 +181,11 @@ func (s *Server) Addr() string {
 
 // Stop stops accepting connections and waits for in-flight requests until ctx ends.
 func (s *Server) Stop(ctx context.Context) error {
+	defer close(s.done)
 	if err := s.srv.Shutdown(ctx); err != nil {
+		// Out of time: cut the remaining connections, so that nothing still runs when the
+		// database pool closes after us.
+		_ = s.srv.Close()
 		return fmt.Errorf("drain http server: %w", err)
 	}
 	s.log.Info("http server drained")

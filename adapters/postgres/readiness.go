@@ -17,11 +17,12 @@ type Readiness struct {
 	want  int64
 	rules SchemaRules
 
-	// The check reads the catalog; a result is reused for checkTTL, so that a probe storm costs
-	// one check per second.
-	mu      sync.Mutex
-	checked time.Time
-	last    error
+	// The isolation check reads the catalog with a dozen queries; its result is reused for
+	// checkTTL so that a probe storm costs one such check per second. The version query, which
+	// doubles as the ping, runs every time, so an outage shows at once.
+	mu        sync.Mutex
+	checked   time.Time
+	isolation error
 }
 
 const checkTTL = time.Second
@@ -36,17 +37,6 @@ func NewReadiness(db *DB, want int64, rules SchemaRules) *Readiness {
 
 // Check returns nil when ready, else an error matching fault.ErrUnavailable with the reason.
 func (r *Readiness) Check(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if time.Since(r.checked) < checkTTL {
-		return r.last
-	}
-	r.last = r.check(ctx)
-	r.checked = time.Now()
-	return r.last
-}
-
-func (r *Readiness) check(ctx context.Context) error {
 	var have int64
 	err := r.db.pool.QueryRow(ctx, "SELECT COALESCE(max(version_id), 0) FROM "+MigrationTable).Scan(&have)
 	if err != nil {
@@ -57,14 +47,27 @@ func (r *Readiness) check(ctx context.Context) error {
 	if have < r.want {
 		return fmt.Errorf("%w: the schema is at version %d, this build needs %d", notReady, have, r.want)
 	}
+	return r.checkIsolation(ctx)
+}
+
+func (r *Readiness) checkIsolation(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if time.Since(r.checked) < checkTTL {
+		return r.isolation
+	}
 	violations, err := CheckIsolation(ctx, r.db, r.rules)
-	if err != nil {
+	switch {
+	case err != nil:
+		// Not remembered: a failure to inspect says nothing about the schema.
 		return fmt.Errorf("%w: %w", notReady, err)
+	case len(violations) > 0:
+		r.isolation = fmt.Errorf("%w: tenant isolation self-check failed: %s", notReady, JoinViolations(violations))
+	default:
+		r.isolation = nil
 	}
-	if len(violations) > 0 {
-		return fmt.Errorf("%w: tenant isolation self-check failed: %s", notReady, JoinViolations(violations))
-	}
-	return nil
+	r.checked = time.Now()
+	return r.isolation
 }
 
 // JoinViolations renders violations on one line.

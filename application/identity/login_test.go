@@ -2,8 +2,8 @@ package identity_test
 
 import (
 	"context"
-	"strings"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"

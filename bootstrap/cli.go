@@ -315,6 +315,9 @@ func (c CLI) jwt(args []string) error {
 	if *dir == "" || *kid == "" {
 		return c.usageError("jwt keygen --dir D --kid K")
 	}
+	if err := token.ValidateKID(*kid); err != nil {
+		return err
+	}
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return fmt.Errorf("generate key: %w", err)

@@ -94,7 +94,7 @@ var TenancyModule = fx.Module("tenancy",
 
 func newTenantCache(store *postgres.TenantStore, cfg Config) *tenantcache.Directory {
 	return tenantcache.New(store, tenantcache.Config{
-		Size:        cfg.TenantCacheSize,
+		Size:        2 * cfg.TenantCacheSize, // a tenant takes two entries: by slug and by ID
 		TTL:         cfg.TenantCacheTTL,
 		NegativeTTL: cfg.TenantNegativeTTL,
 		// A shared lookup outliving every request that waits for it only holds a connection.

@@ -25,8 +25,8 @@ type Config struct {
 	Role string
 }
 
-// NewPool opens a pool. Connections are made lazily, so a database that is down at start-up makes
-// requests fail with "unavailable" instead of stopping the process.
+// NewPool opens a pool. Connections are made lazily: once serving, a database that goes away makes
+// requests fail with "unavailable" until it returns. (serve itself checks the database at start.)
 func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {

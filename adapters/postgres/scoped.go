@@ -87,7 +87,8 @@ func NewScopedRepository[T any](db *DB, table Table[T]) *ScopedRepository[T] {
 }
 
 // Statements returns the prebuilt statements by name (get, list, list_after, delete), for plan
-// tests and diagnostics. Their first argument is the tenant ID.
+// tests and diagnostics. With the application filter (every build but the test-only
+// tenantcore_nofilter), their first argument is the tenant ID.
 func (r *ScopedRepository[T]) Statements() map[string]string {
 	return map[string]string{"get": r.getSQL, "list": r.listSQL, "list_after": r.listAfterSQL, "delete": r.deleteSQL}
 }

@@ -8,11 +8,20 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"strings"
 	"slices"
 )
 
 // kidPattern keeps kids safe to use as file names, in logs and in HTTP headers.
 var kidPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// ValidateKID reports whether kid can name a key: it becomes a file name, so no separators.
+func ValidateKID(kid string) error {
+	if !kidPattern.MatchString(kid) || strings.Trim(kid, ".") == "" {
+		return fmt.Errorf("kid %q: use 1 to 64 of A-Z a-z 0-9 . _ -, not only dots", kid)
+	}
+	return nil
+}
 
 // KeySet is the signing key and every key that verifies tokens. The active key signs; the others
 // only verify, so that tokens signed before a rotation stay valid until they expire. A KeySet is

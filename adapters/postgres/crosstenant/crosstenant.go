@@ -54,7 +54,6 @@ func (r *Runner) AcrossTenants(ctx context.Context, reason string, fn func(ctx c
 		return ErrNoReason
 	}
 	r.log.Warn("cross-tenant transaction", zap.String("reason", reason))
-	r.count.Inc()
 	tx, err := r.pool.Begin(ctx)
 	if err != nil {
 		return postgres.Translate(err)
@@ -66,5 +65,9 @@ func (r *Runner) AcrossTenants(ctx context.Context, reason string, fn func(ctx c
 	if err := fn(ctx, tx); err != nil {
 		return postgres.Translate(err)
 	}
-	return postgres.Translate(tx.Commit(ctx))
+	if err := tx.Commit(ctx); err != nil {
+		return postgres.Translate(err)
+	}
+	r.count.Inc() // what was committed across tenants, not what was attempted
+	return nil
 }

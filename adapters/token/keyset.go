@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
-	"strings"
 	"slices"
+	"strings"
 )
 
 // kidPattern keeps kids safe to use as file names, in logs and in HTTP headers.

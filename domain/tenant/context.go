@@ -4,8 +4,9 @@ import "github.com/google/uuid"
 
 // Context is the TenantContext: the tenant a unit of work runs for. It is an immutable value passed
 // explicitly as the first parameter after ctx; it is never stored in a global or in ctx.Value.
-// The only way to obtain a usable one is Tenant.Context, so it always names an active tenant
-// that was loaded from storage. The zero value is unusable: Validate refuses it.
+// The only way to obtain a usable one is Tenant.Context, which refuses inactive tenants; request
+// paths get it from the resolver, which loads the tenant first. The zero value is unusable:
+// Validate refuses it.
 type Context struct {
 	id   uuid.UUID
 	slug Slug

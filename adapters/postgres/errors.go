@@ -15,6 +15,9 @@ import (
 
 // Translate turns a driver error that means "the database cannot answer now" into
 // fault.ErrUnavailable (kept in the chain for the log), and leaves every other error as it is.
+// A schema or grant that does not match this build (a table renamed or dropped, a privilege
+// revoked, a migration rolled back) counts as unavailable too: it is an operator's fault to be
+// fixed, during which clients should retry, and readiness reports it.
 func Translate(err error) error {
 	if err == nil || !unavailable(err) {
 		return err
@@ -27,7 +30,8 @@ func unavailable(err error) bool {
 	if errors.As(err, &pgErr) {
 		// Class 08: connection exception; 57: operator intervention, including statement timeout
 		// (57014) and shutdown (57P01..57P03); 53300: too many connections.
-		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") || pgErr.Code == "53300"
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") || pgErr.Code == "53300" ||
+			schemaFault[pgErr.Code]
 	}
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
@@ -37,6 +41,16 @@ func unavailable(err error) bool {
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
 		strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "conn closed")
+}
+
+// schemaFault lists the SQLSTATEs of a database whose schema or grants are not what this build
+// was migrated for.
+var schemaFault = map[string]bool{
+	"42P01": true, // undefined_table
+	"42703": true, // undefined_column
+	"42883": true, // undefined_function
+	"3F000": true, // invalid_schema_name
+	"42501": true, // insufficient_privilege
 }
 
 // uniqueViolation returns the constraint name when err is a unique violation.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,7 +24,13 @@ type Readiness struct {
 	mu        sync.Mutex
 	checked   time.Time
 	isolation error
+	// baseline holds the tables of the schema when the check first passed, the schema this
+	// instance started serving on. A table missing since then was renamed or dropped under it.
+	baseline []string
 }
+
+// RuleTablePresent is broken when a table the instance started serving with has gone.
+const RuleTablePresent = "table-present"
 
 const checkTTL = time.Second
 
@@ -57,6 +64,9 @@ func (r *Readiness) checkIsolation(ctx context.Context) error {
 		return r.isolation
 	}
 	violations, err := CheckIsolation(ctx, r.db, r.rules)
+	if err == nil {
+		violations, err = r.checkBaseline(ctx, violations)
+	}
 	switch {
 	case err != nil:
 		// Not remembered: a failure to inspect says nothing about the schema.
@@ -68,6 +78,30 @@ func (r *Readiness) checkIsolation(ctx context.Context) error {
 	}
 	r.checked = time.Now()
 	return r.isolation
+}
+
+// checkBaseline adds a violation for every table of the baseline that is gone, and records the
+// baseline on the first check without violations.
+func (r *Readiness) checkBaseline(ctx context.Context, violations []Violation) ([]Violation, error) {
+	tables, err := collectStrings(ctx, r.db.pool, `
+SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`, r.rules.Schema)
+	if err != nil {
+		return nil, err
+	}
+	if r.baseline == nil {
+		if len(violations) == 0 {
+			r.baseline = tables
+		}
+		return violations, nil
+	}
+	for _, name := range r.baseline {
+		if !slices.Contains(tables, name) {
+			violations = append(violations, Violation{Table: name, Rule: RuleTablePresent,
+				Detail: "the table was there when this instance started serving and is gone: renamed or dropped"})
+		}
+	}
+	return violations, nil
 }
 
 // JoinViolations renders violations on one line.

@@ -4,25 +4,43 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// SchemaRules says which schema to inspect and which of its tables are deliberately not
-// tenant-scoped. Every other table must follow the tenant-scoping invariants.
+// SchemaRules says which schema to inspect, which role serves requests, and which of its tables
+// are deliberately not tenant-scoped. Every other table must follow the tenant-scoping invariants.
 type SchemaRules struct {
 	Schema string
 	// TenantsTable is the table every tenant_id references, schema-qualified.
 	TenantsTable string
-	// Unscoped lists the tables of Schema exempt from the invariants.
-	Unscoped []string
+	// ServingRole is the role request statements run as: it must be able to use every
+	// tenant-scoped table, and must reach none of them around row-level security.
+	ServingRole string
+	// Exempt lists the tables of Schema outside the invariants, each with its reason.
+	Exempt []Exemption
 }
 
 // DefaultSchemaRules are the rules of this service's schema.
 var DefaultSchemaRules = SchemaRules{
 	Schema:       "public",
 	TenantsTable: "public.tenants",
-	Unscoped:     []string{"tenants", MigrationTable},
+	ServingRole:  AppRole,
+	Exempt:       Exemptions,
+}
+
+// exempt reports whether table is on the exemption list.
+func (r SchemaRules) exempt(table string) bool {
+	return slices.ContainsFunc(r.Exempt, func(e Exemption) bool { return e.Table == table })
+}
+
+func (r SchemaRules) exemptNames() []string {
+	names := make([]string, len(r.Exempt))
+	for i, e := range r.Exempt {
+		names[i] = e.Table
+	}
+	return names
 }
 
 // Violation is one broken invariant of one table.
@@ -37,15 +55,22 @@ func (v Violation) String() string { return fmt.Sprintf("%s: %s: %s", v.Table, v
 
 // The invariants, by rule name.
 const (
-	RuleTenantColumn   = "tenant-column"
-	RuleTenantFK       = "tenant-foreign-key"
-	RuleTenantIndex    = "tenant-index"
-	RuleRLS            = "row-level-security"
-	RulePolicy         = "isolation-policy"
-	RuleKeyLed         = "keys-led-by-tenant"
-	RuleCompositeFK    = "composite-foreign-keys"
-	RuleServingRole    = "serving-role"
-	ruleUnscopedExists = "unscoped-table-exists"
+	RuleTenantsTable  = "tenants-table"
+	RuleTenantColumn  = "tenant-column"
+	RuleTenantFK      = "tenant-foreign-key"
+	RuleTenantIndex   = "tenant-index"
+	RuleRLS           = "row-level-security"
+	RulePolicy        = "isolation-policy"
+	RuleKeyLed        = "keys-led-by-tenant"
+	RuleCompositeFK   = "composite-foreign-keys"
+	RuleServingRole   = "serving-role"
+	RuleServingGrants = "serving-role-grants"
+	RuleViewInvoker   = "view-security-invoker"
+	// The exemption list's own rules.
+	RuleExemptionReason   = "exemption-reason"
+	RuleExemptionExists   = "exemption-exists"
+	RuleExemptionNoTenant = "exemption-without-tenant-column"
+	RuleExemptionReadOnly = "exemption-read-only"
 )
 
 // canonicalPolicy is the isolation policy's expression as pg_get_expr renders it. With no tenant
@@ -70,22 +95,28 @@ type tableFacts struct {
 }
 
 // InspectSchema reads the catalog and returns every violation of the tenant-scoping invariants
-// (ADR-001) in rules.Schema: each table outside rules.Unscoped must have a tenant_id uuid NOT NULL
+// (ADR-001) in rules.Schema: each table outside rules.Exempt must have a tenant_id uuid NOT NULL
 // referencing the tenants table, an index led by tenant_id, row-level security enabled and forced
 // with fail-closed policies on app.tenant_id, a primary key and every unique constraint or index
-// led by tenant_id, and composite (tenant_id, …) foreign keys to other tenant-scoped tables.
+// led by tenant_id, composite (tenant_id, …) foreign keys to other tenant-scoped tables, and
+// SELECT, INSERT, UPDATE and DELETE granted to rules.ServingRole. No view or materialized view
+// over a tenant-scoped table may be usable by the serving role unless it is security_invoker, and
+// every exemption must hold to the rules of the exemption list (see Exemptions).
 func InspectSchema(ctx context.Context, q querier, rules SchemaRules) ([]Violation, error) {
+	var tenantsExists bool
+	if err := q.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, rules.TenantsTable).Scan(&tenantsExists); err != nil {
+		return nil, Translate(fmt.Errorf("inspect the tenants table: %w", err))
+	}
+	if !tenantsExists {
+		// Every other rule is stated relative to it.
+		return []Violation{{Table: rules.TenantsTable, Rule: RuleTenantsTable, Detail: "the table every tenant_id references does not exist (renamed or dropped)"}}, nil
+	}
 	tables, err := loadTables(ctx, q, rules)
 	if err != nil {
 		return nil, err
 	}
-	var out []Violation
-	present := map[string]bool{}
-	for _, t := range tables {
-		present[t.name] = true
-		if slices.Contains(rules.Unscoped, t.name) {
-			continue
-		}
+	out, scoped := checkExemptions(tables, rules)
+	for _, t := range scoped {
 		out = append(out, checkTable(t)...)
 		more, err := checkConstraints(ctx, q, t, rules)
 		if err != nil {
@@ -93,14 +124,39 @@ func InspectSchema(ctx context.Context, q querier, rules SchemaRules) ([]Violati
 		}
 		out = append(out, more...)
 	}
-	for _, name := range rules.Unscoped {
-		if !present[name] {
-			// An exemption for a table that does not exist is a stale rule that could hide a
-			// future table of that name.
-			out = append(out, Violation{Table: name, Rule: ruleUnscopedExists, Detail: "exempted from tenant scoping but does not exist"})
+	more, err := checkServingAccess(ctx, q, tables, scoped, rules)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, more...), nil
+}
+
+// checkExemptions holds the exemption list to its rules and returns the tables it does not exempt.
+func checkExemptions(tables []tableFacts, rules SchemaRules) (out []Violation, scoped []tableFacts) {
+	byName := map[string]tableFacts{}
+	for _, t := range tables {
+		byName[t.name] = t
+		if !rules.exempt(t.name) {
+			scoped = append(scoped, t)
 		}
 	}
-	return out, nil
+	for _, e := range rules.Exempt {
+		add := func(rule, detail string) { out = append(out, Violation{Table: e.Table, Rule: rule, Detail: detail}) }
+		if strings.TrimSpace(e.Reason) == "" {
+			add(RuleExemptionReason, "exempted from tenant scoping without a reason; every entry of the exemption list says why")
+		}
+		t, ok := byName[e.Table]
+		switch {
+		case !ok:
+			// A stale exemption could hide a future table of that name.
+			add(RuleExemptionExists, "exempted from tenant scoping but does not exist")
+		case t.tenantAttnum != 0:
+			// Exempting a table with tenants' rows switches its isolation off: the application
+			// filter alone would stand, and the RLS-alone test run would find it open.
+			add(RuleExemptionNoTenant, "has a tenant_id column, so it holds tenant data: remove it from the exemption list and scope it")
+		}
+	}
+	return out, scoped
 }
 
 func loadTables(ctx context.Context, q querier, rules SchemaRules) ([]tableFacts, error) {
@@ -256,7 +312,7 @@ SELECT current_user, r.rolsuper, r.rolbypassrls,
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT (c.relname = ANY($2))
                    AND pg_has_role(current_user, c.relowner, 'USAGE')), '{}')
-FROM pg_roles r WHERE r.rolname = current_user`, rules.Schema, rules.Unscoped).Scan(&role, &super, &bypass, &ownedScopedTables)
+FROM pg_roles r WHERE r.rolname = current_user`, rules.Schema, rules.exemptNames()).Scan(&role, &super, &bypass, &ownedScopedTables)
 	if err != nil {
 		return nil, Translate(fmt.Errorf("inspect serving role: %w", err))
 	}

@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -11,6 +13,7 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
 	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/migrations"
 )
 
 func TestSchemaInvariants(t *testing.T) {
@@ -117,7 +120,73 @@ CREATE TABLE fixture.simple_fk (
 ALTER TABLE fixture.simple_fk ENABLE ROW LEVEL SECURITY;
 ALTER TABLE fixture.simple_fk FORCE ROW LEVEL SECURITY;
 CREATE POLICY p ON fixture.simple_fk USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+-- What the serving role may reach. Every table so far gets the grants it needs, so that only the
+-- objects below break the access rules.
+GRANT USAGE ON SCHEMA fixture TO tenantcore_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA fixture TO tenantcore_app;
+
+CREATE TABLE fixture.no_grant (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE fixture.no_grant ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.no_grant FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.no_grant USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+CREATE TABLE fixture.read_only_grant (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE fixture.read_only_grant ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.read_only_grant FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.read_only_grant USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+GRANT SELECT ON fixture.read_only_grant TO tenantcore_app;
+
+-- Views over the correct table: as owner and granted (broken), as invoker and granted, as owner
+-- but not granted, through another view, and materialized.
+CREATE VIEW fixture.owner_view AS SELECT tenant_id, id FROM fixture.good;
+GRANT SELECT ON fixture.owner_view TO tenantcore_app;
+CREATE VIEW fixture.invoker_view WITH (security_invoker) AS SELECT tenant_id, id FROM fixture.good;
+GRANT SELECT ON fixture.invoker_view TO tenantcore_app;
+CREATE VIEW fixture.ungranted_view AS SELECT tenant_id, id FROM fixture.good;
+CREATE VIEW fixture.view_of_view AS SELECT id FROM fixture.ungranted_view;
+GRANT SELECT ON fixture.view_of_view TO PUBLIC;
+CREATE MATERIALIZED VIEW fixture.snapshot AS SELECT tenant_id, id FROM fixture.good;
+GRANT SELECT ON fixture.snapshot TO tenantcore_app;
+CREATE VIEW fixture.unrelated_view AS SELECT 1 AS one;
+GRANT SELECT ON fixture.unrelated_view TO tenantcore_app;
+
+-- Exemptions: a proper one (read-only lookup data), one of a table with tenants' rows, one the
+-- serving role can write, one without a reason.
+CREATE TABLE fixture.countries (code text PRIMARY KEY);
+GRANT SELECT ON fixture.countries TO tenantcore_app;
+CREATE TABLE fixture.silenced (
+    tenant_id uuid NOT NULL REFERENCES public.tenants (id),
+    id uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON fixture.silenced TO tenantcore_app;
+CREATE TABLE fixture.shared_counter (n int NOT NULL);
+GRANT SELECT, UPDATE ON fixture.shared_counter TO tenantcore_app;
+CREATE TABLE fixture.unexplained (code text PRIMARY KEY);
 `
+
+// fixtureRules exempt the fixture's exemption cases, and one table that does not exist.
+var fixtureRules = postgres.SchemaRules{
+	Schema:       "fixture",
+	TenantsTable: "public.tenants",
+	ServingRole:  postgres.AppRole,
+	Exempt: []postgres.Exemption{
+		{Table: "countries", Reason: "ISO country codes, the same for every tenant"},
+		{Table: "silenced", Reason: "silences the self-check"},
+		{Table: "shared_counter", Reason: "a global counter"},
+		{Table: "unexplained"},
+		{Table: "ghost", Reason: "was dropped"},
+	},
+}
 
 func TestSchemaInvariantsCatchEachViolation(t *testing.T) {
 	ctx := context.Background()
@@ -126,11 +195,7 @@ func TestSchemaInvariantsCatchEachViolation(t *testing.T) {
 	_, err := owner.Exec(ctx, fixtureSchema)
 	require.NoError(t, err)
 
-	violations, err := postgres.InspectSchema(ctx, owner, postgres.SchemaRules{
-		Schema:       "fixture",
-		TenantsTable: "public.tenants",
-		Unscoped:     []string{"ghost"},
-	})
+	violations, err := postgres.InspectSchema(ctx, owner, fixtureRules)
 	require.NoError(t, err)
 
 	got := map[string][]string{}
@@ -150,14 +215,63 @@ func TestSchemaInvariantsCatchEachViolation(t *testing.T) {
 		"global_unique":   {postgres.RuleKeyLed},
 		"no_pk":           {postgres.RuleKeyLed},
 		"simple_fk":       {postgres.RuleKeyLed, postgres.RuleCompositeFK},
-		"ghost":           {"unscoped-table-exists"},
+		"no_grant":        {postgres.RuleServingGrants},
+		"read_only_grant": {postgres.RuleServingGrants},
+		"owner_view":      {postgres.RuleViewInvoker},
+		"view_of_view":    {postgres.RuleViewInvoker},
+		"snapshot":        {postgres.RuleViewInvoker},
+		"silenced":        {postgres.RuleExemptionNoTenant, postgres.RuleExemptionReadOnly},
+		"shared_counter":  {postgres.RuleExemptionReadOnly},
+		"unexplained":     {postgres.RuleExemptionReason},
+		"ghost":           {postgres.RuleExemptionExists},
 	}
 	for table, rules := range want {
 		assert.ElementsMatch(t, rules, got[table], "violations of %s", table)
 	}
-	assert.NotContains(t, got, "good", "a correct table reports nothing")
+	for _, fine := range []string{"good", "invoker_view", "ungranted_view", "unrelated_view", "countries"} {
+		assert.NotContains(t, got, fine, "a correct object reports nothing")
+	}
 	for table := range got {
 		assert.Contains(t, want, table, "unexpected violations for %s: %v", table, got[table])
+	}
+	// Each violation names its table and rule, and says what to do.
+	for _, v := range violations {
+		assert.Contains(t, v.String(), v.Table+": "+v.Rule+": ")
+	}
+	assert.Contains(t, details(violations, "read_only_grant"), "lacks INSERT, UPDATE, DELETE")
+	assert.Contains(t, details(violations, "view_of_view"), "over tenant-scoped good")
+}
+
+func details(vs []postgres.Violation, table string) string {
+	var out []string
+	for _, v := range vs {
+		if v.Table == table {
+			out = append(out, v.Detail)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// TestSchemaChecksReportAMissingServingRole: a rule that cannot be checked is a violation, not an
+// error or a panic.
+func TestSchemaChecksReportAMissingServingRole(t *testing.T) {
+	db := pgtest.New(t)
+	rules := postgres.DefaultSchemaRules
+	rules.ServingRole = "no_such_role"
+	violations, err := postgres.InspectSchema(context.Background(), db.OwnerPool(t), rules)
+	require.NoError(t, err)
+	require.Len(t, violations, 1)
+	assert.Equal(t, postgres.RuleServingGrants, violations[0].Rule)
+	assert.Contains(t, violations[0].Detail, `"no_such_role" does not exist`)
+}
+
+// TestExemptionsCarryReasons keeps the reviewed list reviewed.
+func TestExemptionsCarryReasons(t *testing.T) {
+	seen := map[string]bool{}
+	for _, e := range postgres.Exemptions {
+		assert.NotEmpty(t, strings.TrimSpace(e.Reason), "exemption %s has no reason", e.Table)
+		assert.False(t, seen[e.Table], "exemption %s is listed twice", e.Table)
+		seen[e.Table] = true
 	}
 }
 
@@ -185,7 +299,7 @@ func TestSelfCheckFailsWhenRLSIsDisabled(t *testing.T) {
 	_, err := db.OwnerPool(t).Exec(ctx, "ALTER TABLE users NO FORCE ROW LEVEL SECURITY")
 	require.NoError(t, err)
 
-	ready := postgres.NewReadiness(postgres.Wrap(db.ServingPool(t)), 2, postgres.DefaultSchemaRules)
+	ready := postgres.NewReadiness(postgres.Wrap(db.ServingPool(t)), 1, postgres.DefaultSchemaRules)
 	err = ready.Check(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "users: row-level-security")
@@ -194,13 +308,16 @@ func TestSelfCheckFailsWhenRLSIsDisabled(t *testing.T) {
 func TestReadinessWantsLatestSchema(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
+	latest, err := postgres.LatestVersion(migrations.FS)
+	require.NoError(t, err)
+	require.Positive(t, latest)
 	serving := postgres.Wrap(db.ServingPool(t))
-	require.NoError(t, postgres.NewReadiness(serving, 2, postgres.DefaultSchemaRules).Check(ctx))
-	require.NoError(t, postgres.NewReadiness(serving, 1, postgres.DefaultSchemaRules).Check(ctx),
+	require.NoError(t, postgres.NewReadiness(serving, latest, postgres.DefaultSchemaRules).Check(ctx))
+	require.NoError(t, postgres.NewReadiness(serving, latest-1, postgres.DefaultSchemaRules).Check(ctx),
 		"an older binary keeps serving on a newer, additively migrated schema")
-	err := postgres.NewReadiness(serving, 3, postgres.DefaultSchemaRules).Check(ctx)
+	err = postgres.NewReadiness(serving, latest+1, postgres.DefaultSchemaRules).Check(ctx)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "schema is at version 2")
+	assert.Contains(t, err.Error(), fmt.Sprintf("schema is at version %d, this build needs %d", latest, latest+1))
 }
 
 // seedTwoTenants writes one user into each of two tenants with the login role, bypassing the

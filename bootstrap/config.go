@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -13,9 +14,12 @@ import (
 	"unicode/utf8"
 )
 
-// Config is the whole configuration, read once from the environment at start.
+// Config is the whole configuration, read once from the environment at start. Each field is
+// filled by exactly one entry of Variables.
 type Config struct {
 	DatabaseURL        string
+	DatabaseAdminURL   string
+	DatabaseListenURL  string
 	DBMaxConns         int32
 	DBMinConns         int32
 	DBConnectTimeout   time.Duration
@@ -26,7 +30,7 @@ type Config struct {
 	HTTPReadTimeout       time.Duration
 	HTTPWriteTimeout      time.Duration
 	HTTPIdleTimeout       time.Duration
-	HTTPBodyLimit         string
+	HTTPBodyLimit         int64
 	RequestTimeout        time.Duration
 	ShutdownTimeout       time.Duration
 
@@ -48,41 +52,122 @@ type Config struct {
 	JWTAudience  string
 }
 
-// Variable is one configuration variable: its name, default and meaning. The README's table is
-// this list.
+// Bounds that no sane deployment exceeds; past them a value is a typo, not a choice.
+const (
+	// MaxBodyLimit is the largest HTTP_BODY_LIMIT: 1 GiB.
+	MaxBodyLimit int64 = 1 << 30
+	// MaxDuration is the longest duration any variable accepts.
+	MaxDuration = 24 * time.Hour
+)
+
+// Variable is one configuration variable, declared once: its name, its default, what it means
+// and how its value is read into Config. Loading, the README's table and the start-up log all
+// derive from this one declaration.
 type Variable struct {
-	Name, Default, Help string
+	Name string
+	// Default is the value used when the variable is unset, unless DefaultFrom names another
+	// variable whose effective value is the default instead.
+	Default     string
+	DefaultFrom string
+	Help        string
+	// set parses raw, validates it and stores it in c; its error does not repeat the name.
+	set func(c *Config, raw string) error
+	// show renders the stored value for the start-up log, secrets masked.
+	show func(c *Config) string
+}
+
+// declare binds a variable to the Config field that field points to, through parse.
+func declare[T any](name, def, help string, field func(*Config) *T, parse func(string) (T, error)) Variable {
+	return Variable{
+		Name: name, Default: def, Help: help,
+		set: func(c *Config, raw string) error {
+			v, err := parse(raw)
+			if err != nil {
+				return err
+			}
+			*field(c) = v
+			return nil
+		},
+		show: func(c *Config) string { return fmt.Sprint(*field(c)) },
+	}
+}
+
+// derivedFrom makes v default to the effective value of another variable.
+func derivedFrom(other string, v Variable) Variable {
+	v.DefaultFrom = other
+	return v
+}
+
+// masked makes v, a database URL, appear with its password hidden in the start-up log.
+func masked(v Variable) Variable {
+	show := v.show
+	v.show = func(c *Config) string { return maskURL(show(c)) }
+	return v
 }
 
 // Variables lists every variable Config reads, in README order.
 var Variables = []Variable{
-	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tenantcore?sslmode=disable", "PostgreSQL URL of the login role (owner of the schema); serving connections switch to tenantcore_app"},
-	{"DB_MAX_CONNS", "16", "maximum connections of the serving pool"},
-	{"DB_MIN_CONNS", "2", "connections kept open when idle"},
-	{"DB_CONNECT_TIMEOUT", "3s", "timeout to establish one database connection"},
-	{"DB_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout of serving connections"},
-	{"HTTP_ADDR", ":8080", "listen address"},
-	{"HTTP_READ_HEADER_TIMEOUT", "5s", "time allowed to read request headers"},
-	{"HTTP_READ_TIMEOUT", "15s", "time allowed to read a whole request"},
-	{"HTTP_WRITE_TIMEOUT", "30s", "time allowed to write a response"},
-	{"HTTP_IDLE_TIMEOUT", "60s", "keep-alive idle timeout"},
-	{"HTTP_BODY_LIMIT", "1M", "largest request body (K, M, G suffixes)"},
-	{"REQUEST_TIMEOUT", "10s", "deadline of each request's work; past it the answer is 503"},
-	{"SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for in-flight requests"},
-	{"LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"LOG_FORMAT", "json", "json or console"},
-	{"TENANT_STRATEGIES", "header,subdomain,path,token", "ordered tenant resolution strategies (header, subdomain, path, token)"},
-	{"TENANT_HEADER", "X-Tenant-ID", "header carrying a tenant slug or UUID"},
-	{"TENANT_BASE_DOMAIN", "", "base domain of the subdomain strategy (acme.<domain>); empty disables it"},
-	{"TRUSTED_PROXIES", "", "comma-separated CIDRs or IPs whose X-Forwarded-Host is believed"},
-	{"TENANT_CACHE_SIZE", "10000", "tenants kept in the in-process cache"},
-	{"TENANT_CACHE_TTL", "30s", "how long a cached tenant is served without a database read"},
-	{"TENANT_NEGATIVE_TTL", "5s", "how long an unknown tenant identifier is remembered as unknown"},
-	{"JWT_KEYS_DIR", "", "directory of Ed25519 PEM keys, file name = kid; empty: an ephemeral key"},
-	{"JWT_ACTIVE_KID", "", "kid of the signing key in JWT_KEYS_DIR"},
-	{"JWT_TTL", "15m", "lifetime of access tokens"},
-	{"JWT_ISSUER", "tenantcore", "iss claim issued and required"},
-	{"JWT_AUDIENCE", "tenantcore-api", "aud claim issued and required"},
+	masked(declare("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tenantcore?sslmode=disable",
+		"PostgreSQL URL of the login role (owner of the schema); serving connections switch to tenantcore_app",
+		func(c *Config) *string { return &c.DatabaseURL }, parseDatabaseURL)),
+	masked(derivedFrom("DATABASE_URL", declare("DATABASE_ADMIN_URL", "",
+		"URL for migrations and the administrative CLI (db, migrate, tenant, user, dev seed)",
+		func(c *Config) *string { return &c.DatabaseAdminURL }, parseDatabaseURL))),
+	masked(derivedFrom("DATABASE_ADMIN_URL", declare("DATABASE_LISTEN_URL", "",
+		"session connection used for LISTEN (tenant change feed); must not go through a transaction pooler",
+		func(c *Config) *string { return &c.DatabaseListenURL }, parseDatabaseURL))),
+	declare("DB_MAX_CONNS", "16", "maximum connections of the serving pool (1–1000)",
+		func(c *Config) *int32 { return &c.DBMaxConns }, parseInt[int32](1, 1000)),
+	declare("DB_MIN_CONNS", "2", "connections kept open when idle (0–DB_MAX_CONNS)",
+		func(c *Config) *int32 { return &c.DBMinConns }, parseInt[int32](0, 1000)),
+	declare("DB_CONNECT_TIMEOUT", "3s", "timeout to establish one database connection",
+		func(c *Config) *time.Duration { return &c.DBConnectTimeout }, parseDuration),
+	declare("DB_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout of serving connections",
+		func(c *Config) *time.Duration { return &c.DBStatementTimeout }, parseDuration),
+	declare("HTTP_ADDR", ":8080", "listen address host:port, port 0–65535 (0: any free port, logged at start)",
+		func(c *Config) *string { return &c.HTTPAddr }, parseListenAddr),
+	declare("HTTP_READ_HEADER_TIMEOUT", "5s", "time allowed to read request headers",
+		func(c *Config) *time.Duration { return &c.HTTPReadHeaderTimeout }, parseDuration),
+	declare("HTTP_READ_TIMEOUT", "15s", "time allowed to read a whole request",
+		func(c *Config) *time.Duration { return &c.HTTPReadTimeout }, parseDuration),
+	declare("HTTP_WRITE_TIMEOUT", "30s", "time allowed to write a response",
+		func(c *Config) *time.Duration { return &c.HTTPWriteTimeout }, parseDuration),
+	declare("HTTP_IDLE_TIMEOUT", "60s", "keep-alive idle timeout",
+		func(c *Config) *time.Duration { return &c.HTTPIdleTimeout }, parseDuration),
+	declare("HTTP_BODY_LIMIT", "1M", "largest request body in bytes, with an optional K, M or G suffix (powers of 1024); at most 1G",
+		func(c *Config) *int64 { return &c.HTTPBodyLimit }, parseSize),
+	declare("REQUEST_TIMEOUT", "10s", "deadline of each request's work; past it the answer is 503",
+		func(c *Config) *time.Duration { return &c.RequestTimeout }, parseDuration),
+	declare("SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for in-flight requests",
+		func(c *Config) *time.Duration { return &c.ShutdownTimeout }, parseDuration),
+	declare("LOG_LEVEL", "info", "debug, info, warn or error",
+		func(c *Config) *string { return &c.LogLevel }, parseOneOf("debug", "info", "warn", "error")),
+	declare("LOG_FORMAT", "json", "json or console",
+		func(c *Config) *string { return &c.LogFormat }, parseOneOf("json", "console")),
+	declare("TENANT_STRATEGIES", "header,subdomain,path,token", "ordered tenant resolution strategies (header, subdomain, path, token)",
+		func(c *Config) *[]string { return &c.TenantStrategies }, parseStrategies),
+	declare("TENANT_HEADER", "X-Tenant-ID", "header carrying a tenant slug or UUID",
+		func(c *Config) *string { return &c.TenantHeader }, parseHeaderName),
+	declare("TENANT_BASE_DOMAIN", "", "base domain of the subdomain strategy (acme.<domain>); empty disables it",
+		func(c *Config) *string { return &c.TenantBaseDomain }, parseDomain),
+	declare("TRUSTED_PROXIES", "", "comma-separated CIDRs or IPs whose X-Forwarded-Host is believed",
+		func(c *Config) *[]netip.Prefix { return &c.TrustedProxies }, parsePrefixes),
+	declare("TENANT_CACHE_SIZE", "10000", "tenants kept in the in-process cache (1–10000000)",
+		func(c *Config) *int { return &c.TenantCacheSize }, parseInt[int](1, 10_000_000)),
+	declare("TENANT_CACHE_TTL", "30s", "how long a cached tenant is served without a database read",
+		func(c *Config) *time.Duration { return &c.TenantCacheTTL }, parseDuration),
+	declare("TENANT_NEGATIVE_TTL", "5s", "how long an unknown tenant identifier is remembered as unknown",
+		func(c *Config) *time.Duration { return &c.TenantNegativeTTL }, parseDuration),
+	declare("JWT_KEYS_DIR", "", "directory of Ed25519 PEM keys, file name = kid; empty: an ephemeral key",
+		func(c *Config) *string { return &c.JWTKeysDir }, parseAny),
+	declare("JWT_ACTIVE_KID", "", "kid of the signing key in JWT_KEYS_DIR",
+		func(c *Config) *string { return &c.JWTActiveKID }, parseAny),
+	declare("JWT_TTL", "15m", "lifetime of access tokens",
+		func(c *Config) *time.Duration { return &c.JWTTTL }, parseDuration),
+	declare("JWT_ISSUER", "tenantcore", "iss claim issued and required",
+		func(c *Config) *string { return &c.JWTIssuer }, parseNonEmpty),
+	declare("JWT_AUDIENCE", "tenantcore-api", "aud claim issued and required",
+		func(c *Config) *string { return &c.JWTAudience }, parseNonEmpty),
 }
 
 var knownStrategies = []string{"header", "subdomain", "path", "token"}
@@ -90,184 +175,206 @@ var knownStrategies = []string{"header", "subdomain", "path", "token"}
 // LoadConfig reads the environment. The error names the first bad variable and what is wrong, on
 // one line.
 func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
-	r := reader{lookup: lookup}
-	c := Config{
-		DatabaseURL:           r.databaseURL("DATABASE_URL"),
-		DBMaxConns:            int32(r.intRange("DB_MAX_CONNS", 1, 1000)), //nolint:gosec // bounded above
-		DBMinConns:            int32(r.intRange("DB_MIN_CONNS", 0, 1000)), //nolint:gosec // bounded above
-		DBConnectTimeout:      r.duration("DB_CONNECT_TIMEOUT"),
-		DBStatementTimeout:    r.duration("DB_STATEMENT_TIMEOUT"),
-		HTTPAddr:              r.addr("HTTP_ADDR"),
-		HTTPReadHeaderTimeout: r.duration("HTTP_READ_HEADER_TIMEOUT"),
-		HTTPReadTimeout:       r.duration("HTTP_READ_TIMEOUT"),
-		HTTPWriteTimeout:      r.duration("HTTP_WRITE_TIMEOUT"),
-		HTTPIdleTimeout:       r.duration("HTTP_IDLE_TIMEOUT"),
-		HTTPBodyLimit:         r.size("HTTP_BODY_LIMIT"),
-		RequestTimeout:        r.duration("REQUEST_TIMEOUT"),
-		ShutdownTimeout:       r.duration("SHUTDOWN_TIMEOUT"),
-		LogLevel:              r.oneOf("LOG_LEVEL", "debug", "info", "warn", "error"),
-		LogFormat:             r.oneOf("LOG_FORMAT", "json", "console"),
-		TenantStrategies:      r.strategies("TENANT_STRATEGIES"),
-		TenantHeader:          r.headerName("TENANT_HEADER"),
-		TenantBaseDomain:      r.domain("TENANT_BASE_DOMAIN"),
-		TrustedProxies:        r.prefixes("TRUSTED_PROXIES"),
-		TenantCacheSize:       r.intRange("TENANT_CACHE_SIZE", 1, 10_000_000),
-		TenantCacheTTL:        r.duration("TENANT_CACHE_TTL"),
-		TenantNegativeTTL:     r.duration("TENANT_NEGATIVE_TTL"),
-		JWTKeysDir:            r.str("JWT_KEYS_DIR"),
-		JWTActiveKID:          r.str("JWT_ACTIVE_KID"),
-		JWTTTL:                r.duration("JWT_TTL"),
-		JWTIssuer:             r.nonEmpty("JWT_ISSUER"),
-		JWTAudience:           r.nonEmpty("JWT_AUDIENCE"),
+	var c Config
+	effective := make(map[string]string, len(Variables))
+	for _, v := range Variables {
+		raw, ok := lookup(v.Name)
+		switch {
+		case ok:
+			raw = strings.TrimSpace(raw)
+		case v.DefaultFrom != "":
+			raw = effective[v.DefaultFrom]
+		default:
+			raw = v.Default
+		}
+		effective[v.Name] = raw
+		if err := v.set(&c, raw); err != nil {
+			return Config{}, fmt.Errorf("%s: %s", v.Name, oneLine(err))
+		}
 	}
-	if r.err == nil && c.DBMinConns > c.DBMaxConns {
-		r.fail("DB_MIN_CONNS", "must not exceed DB_MAX_CONNS")
+	if c.DBMinConns > c.DBMaxConns {
+		return Config{}, errors.New("DB_MIN_CONNS: must not exceed DB_MAX_CONNS")
 	}
-	if r.err == nil && (c.JWTKeysDir == "") != (c.JWTActiveKID == "") {
-		r.fail("JWT_ACTIVE_KID", "JWT_KEYS_DIR and JWT_ACTIVE_KID are set together or not at all")
+	if (c.JWTKeysDir == "") != (c.JWTActiveKID == "") {
+		return Config{}, errors.New("JWT_ACTIVE_KID: JWT_KEYS_DIR and JWT_ACTIVE_KID are set together or not at all")
 	}
-	return c, r.err
+	return c, nil
 }
 
 // LoadConfigFromEnv reads the process environment.
 func LoadConfigFromEnv() (Config, error) { return LoadConfig(os.LookupEnv) }
 
-// reader keeps the first error so that LoadConfig reads like a declaration.
-type reader struct {
-	lookup func(string) (string, bool)
-	err    error
+// Setting is one variable's effective value as the start-up log shows it.
+type Setting struct {
+	Name, Value string
 }
 
-func (r *reader) fail(name, why string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%s: %s", name, why)
-	}
-}
-
-func (r *reader) raw(name string) string {
-	if v, ok := r.lookup(name); ok {
-		return strings.TrimSpace(v)
-	}
+// Effective lists every variable's effective value, in README order, with the passwords of
+// database URLs masked.
+func (c Config) Effective() []Setting {
+	out := make([]Setting, 0, len(Variables))
 	for _, v := range Variables {
-		if v.Name == name {
-			return v.Default
-		}
+		out = append(out, Setting{Name: v.Name, Value: v.show(&c)})
 	}
-	panic("config: unknown variable " + name)
+	return out
 }
 
-func (r *reader) str(name string) string { return r.raw(name) }
+// maskURL hides the password of a database URL, in the user part and in a password parameter.
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
 
-func (r *reader) nonEmpty(name string) string {
-	v := r.raw(name)
+func parseAny(v string) (string, error) { return v, nil }
+
+func parseNonEmpty(v string) (string, error) {
 	if v == "" {
-		r.fail(name, "must not be empty")
+		return "", errors.New("must not be empty")
 	}
-	return v
+	return v, nil
 }
 
-func (r *reader) duration(name string) time.Duration {
-	v := r.raw(name)
+func parseDuration(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		r.fail(name, fmt.Sprintf("%q is not a positive duration such as 5s or 2m", v))
+	if err != nil || d <= 0 || d > MaxDuration {
+		return 0, fmt.Errorf("%q is not a positive duration up to 24h such as 5s or 2m", v)
 	}
-	return d
+	return d, nil
 }
 
-func (r *reader) intRange(name string, lo, hi int) int {
-	v := r.raw(name)
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		r.fail(name, fmt.Sprintf("%q is not an integer between %d and %d", v, lo, hi))
+// parseInt accepts decimal digits only (no sign, no spaces inside) between lo and hi.
+func parseInt[T int | int32](lo, hi int) func(string) (T, error) {
+	return func(v string) (T, error) {
+		n, err := strconv.Atoi(v)
+		if err != nil || !allDigits(v) || n < lo || n > hi {
+			return 0, fmt.Errorf("%q is not an integer between %d and %d", v, lo, hi)
+		}
+		return T(n), nil
 	}
-	return n
 }
 
-func (r *reader) oneOf(name string, allowed ...string) string {
-	v := strings.ToLower(r.raw(name))
-	if !slices.Contains(allowed, v) {
-		r.fail(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
+func parseOneOf(allowed ...string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		v = strings.ToLower(v)
+		if !slices.Contains(allowed, v) {
+			return "", fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+		}
+		return v, nil
 	}
-	return v
 }
 
-func (r *reader) databaseURL(name string) string {
-	v := r.raw(name)
+func parseDatabaseURL(v string) (string, error) {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" || strings.Trim(u.Path, "/") == "" {
-		r.fail(name, "must be a URL such as postgres://user@host:5432/dbname?sslmode=disable")
+		return "", errors.New("must be a URL such as postgres://user@host:5432/dbname?sslmode=disable")
 	}
-	return v
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("port %q is not between 1 and 65535", p)
+		}
+	}
+	return v, nil
 }
 
-func (r *reader) addr(name string) string {
-	v := r.raw(name)
-	_, port, err := net.SplitHostPort(v)
-	if err != nil || port == "" {
-		r.fail(name, fmt.Sprintf("%q is not a host:port listen address such as :8080", v))
+// parseListenAddr accepts host:port with a numeric port; an empty host listens on every address.
+func parseListenAddr(v string) (string, error) {
+	bad := fmt.Errorf("%q is not a host:port listen address such as :8080 or 127.0.0.1:8080", v)
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", bad
 	}
-	return v
+	n, err := strconv.Atoi(port)
+	if err != nil || !allDigits(port) || n < 0 || n > 65535 {
+		return "", fmt.Errorf("port %q is not between 0 and 65535", port)
+	}
+	if host != "" {
+		if _, err := netip.ParseAddr(host); err != nil && !isHostName(host) {
+			return "", bad
+		}
+	}
+	return v, nil
 }
 
-func (r *reader) size(name string) string {
-	v := strings.ToUpper(r.raw(name))
-	num := strings.TrimRight(v, "KMG")
-	n, err := strconv.Atoi(num)
-	if err != nil || n <= 0 || len(v)-len(num) > 1 {
-		r.fail(name, fmt.Sprintf("%q is not a size such as 512K or 1M", v))
+// parseSize reads decimal digits with an optional K, M or G suffix (powers of 1024), from one
+// byte to MaxBodyLimit. Anything else (signs, fractions, "MB") is refused rather than guessed.
+func parseSize(raw string) (int64, error) {
+	v := strings.ToUpper(raw)
+	bad := fmt.Errorf("%q is not a size such as 512K or 1M (at most 1G)", raw)
+	unit := int64(1)
+	if v != "" {
+		switch v[len(v)-1] {
+		case 'K':
+			unit = 1 << 10
+		case 'M':
+			unit = 1 << 20
+		case 'G':
+			unit = 1 << 30
+		}
+		if unit > 1 {
+			v = v[:len(v)-1]
+		}
 	}
-	return v
+	if !allDigits(v) || len(v) > 18 {
+		return 0, bad
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || n > MaxBodyLimit/unit {
+		return 0, bad
+	}
+	return n * unit, nil
 }
 
-func (r *reader) strategies(name string) []string {
+func parseStrategies(v string) ([]string, error) {
 	var out []string
-	for _, s := range strings.Split(r.raw(name), ",") {
+	for _, s := range strings.Split(v, ",") {
 		s = strings.ToLower(strings.TrimSpace(s))
 		if s == "" {
 			continue
 		}
 		if !slices.Contains(knownStrategies, s) {
-			r.fail(name, fmt.Sprintf("unknown strategy %q (known: %s)", s, strings.Join(knownStrategies, ", ")))
+			return nil, fmt.Errorf("unknown strategy %q (known: %s)", s, strings.Join(knownStrategies, ", "))
 		}
 		if slices.Contains(out, s) {
-			r.fail(name, fmt.Sprintf("strategy %q is listed twice", s))
+			return nil, fmt.Errorf("strategy %q is listed twice", s)
 		}
 		out = append(out, s)
 	}
 	if len(out) == 0 {
-		r.fail(name, "must list at least one strategy")
+		return nil, errors.New("must list at least one strategy")
 	}
-	return out
+	return out, nil
 }
 
-func (r *reader) headerName(name string) string {
-	v := r.raw(name)
+func parseHeaderName(v string) (string, error) {
 	if v == "" || strings.ContainsFunc(v, notHeaderRune) {
-		r.fail(name, fmt.Sprintf("%q is not a header name", v))
+		return "", fmt.Errorf("%q is not a header name", v)
 	}
-	return v
+	return v, nil
 }
 
-func (r *reader) domain(name string) string {
-	raw := r.raw(name)
+func parseDomain(raw string) (string, error) {
 	// Lower-case only ASCII: Unicode folding would turn look-alikes (the Kelvin sign) into letters.
 	v := strings.TrimSuffix(strings.ToLower(raw), ".")
 	if v == "" {
-		return ""
+		return "", nil
 	}
-	for _, label := range strings.Split(v, ".") {
-		if label == "" || len(label) > 63 || strings.ContainsFunc(label, notLabelRune) || !isASCII(raw) {
-			r.fail(name, fmt.Sprintf("%q is not a domain name", v))
-			break
-		}
+	if !isASCII(raw) || !isHostName(v) {
+		return "", fmt.Errorf("%q is not a domain name", v)
 	}
-	return v
+	return v, nil
 }
 
-func (r *reader) prefixes(name string) []netip.Prefix {
+func parsePrefixes(v string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	for _, s := range strings.Split(r.raw(name), ",") {
+	for _, s := range strings.Split(v, ",") {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			continue
@@ -278,12 +385,36 @@ func (r *reader) prefixes(name string) []netip.Prefix {
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			r.fail(name, fmt.Sprintf("%q is neither a CIDR nor an IP address", s))
-			continue
+			return nil, fmt.Errorf("%q is neither a CIDR nor an IP address", s)
 		}
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
-	return out
+	return out, nil
+}
+
+// isHostName reports a lower-case ASCII DNS name: dot-separated labels of a-z, 0-9 and hyphens.
+func isHostName(v string) bool {
+	if v == "" || len(v) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(v, ".") {
+		if label == "" || len(label) > 63 || strings.ContainsFunc(label, notLabelRune) {
+			return false
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // notLabelRune reports a rune that cannot appear in a lower-case DNS label.

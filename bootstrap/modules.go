@@ -25,12 +25,23 @@ import (
 	"github.com/tenantcore/tenantcore/ports"
 )
 
-// LoggingModule provides the process logger and routes fx's own events to it.
+// LoggingModule provides the process logger and logs the effective configuration.
 var LoggingModule = fx.Module("logging",
 	fx.Provide(func(cfg Config) (*zap.Logger, error) {
 		return logging.New(logging.Config{Level: cfg.LogLevel, Format: cfg.LogFormat})
 	}),
+	fx.Invoke(logEffectiveConfig),
 )
+
+// logEffectiveConfig records what the process runs with, so that a surprise is one log line away.
+func logEffectiveConfig(cfg Config, log *zap.Logger) {
+	settings := cfg.Effective()
+	fields := make([]zap.Field, 0, len(settings))
+	for _, s := range settings {
+		fields = append(fields, zap.String(s.Name, s.Value))
+	}
+	log.Info("configuration", fields...)
+}
 
 // PostgresModule provides the serving pool (role tenantcore_app), the stores and readiness. Start
 // refuses to complete unless the isolation self-check passes: a schema without row-level

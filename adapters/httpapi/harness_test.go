@@ -96,7 +96,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 
 	cfg := httpapi.Config{
 		RequestTimeout: 10 * time.Second,
-		BodyLimit:      fmt.Sprintf("%dB", bodyLimit),
+		BodyLimit:      bodyLimit,
 		Tenant: httpapi.TenantConfig{
 			Strategies:     []string{httpapi.StrategyHeader, httpapi.StrategySubdomain, httpapi.StrategyPath, httpapi.StrategyToken},
 			Header:         tenantHeader,

@@ -39,7 +39,7 @@ func loadOpenAPI(t *testing.T) *openapi3.T {
 // either read the route table or send requests that fail before any use case runs.
 func routelessServer(extra ...Route) *Server {
 	return New(Config{
-		BodyLimit:      "1M",
+		BodyLimit:      1 << 20,
 		RequestTimeout: time.Minute,
 		Tenant:         TenantConfig{Strategies: []string{StrategyHeader, StrategyPath}},
 	}, Deps{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,8 +29,8 @@ type Config struct {
 	IdleTimeout       time.Duration
 	// RequestTimeout bounds each request's work, including database calls.
 	RequestTimeout time.Duration
-	// BodyLimit is the largest accepted request body, e.g. "1M".
-	BodyLimit string
+	// BodyLimit is the largest accepted request body, in bytes.
+	BodyLimit int64
 	Tenant    TenantConfig
 }
 
@@ -97,7 +98,7 @@ func New(cfg Config, d Deps) *Server {
 
 	e.Pre(tenantPath(cfg.Tenant))
 	e.Use(requestID(), accessLog(d.Log, observeRequest), recoverPanic(),
-		middleware.BodyLimit(cfg.BodyLimit), deadline(cfg.RequestTimeout))
+		middleware.BodyLimit(strconv.FormatInt(cfg.BodyLimit, 10)), deadline(cfg.RequestTimeout))
 
 	h := &handlers{current: d.Current, login: d.Login, users: d.Users, ready: d.Readiness, jwks: d.JWKS, now: time.Now}
 	// Every GET route answers HEAD too (RFC 9110 §9.1); net/http drops the body.

@@ -38,6 +38,10 @@ type Rule struct {
 	TestAllow Set // also permitted in _test.go files when Allow applies
 	Deny      Set // forbidden imports, even when Allow has them
 
+	// TestsExempt lets _test.go files import anything: for packages that
+	// exist to be used by tests and must never be reached by production code.
+	TestsExempt bool
+
 	// Isolate keeps the sub-trees of a pattern apart: with "adapters",
 	// adapters/http/... must not import adapters/postgres/... and so on.
 	Isolate string
@@ -175,6 +179,28 @@ func Default() Policy {
 				Except: []string{"adapters/postgres/devseed", "adapters/postgres/crosstenant"},
 				Deny:   Set{Local: []string{"adapters/postgres/crosstenant"}},
 			},
+			{
+				Name: "tenant-context-issuer",
+				Why: "a TenantContext is made only from a tenant just loaded from the directory: by tenancy.Resolve on a request, " +
+					"or by operator.System outside requests; anything else could forge one from a UUID",
+				// issue's own external tests count as the package itself.
+				Except: []string{"application/tenancy", "application/operator", "domain/tenant/issue"},
+				Deny:   Set{Local: []string{"domain/tenant/issue"}},
+			},
+			{
+				Name:        "tenant-test-mint",
+				Why:         "tenanttest makes a TenantContext from any tenant, so only tests may use it",
+				Except:      []string{"domain/tenant/tenanttest"},
+				Deny:        Set{Local: []string{"domain/tenant/tenanttest"}},
+				TestsExempt: true,
+			},
+			{
+				Name: "operator-only-in-bootstrap",
+				Why: "operator lists every tenant and makes TenantContexts without a request; " +
+					"only commands and jobs wired in bootstrap may use it, never request code",
+				Except: []string{"bootstrap", "application/operator"},
+				Deny:   Set{Local: []string{"application/operator"}},
+			},
 		},
 	}
 }
@@ -264,7 +290,7 @@ func (r Rule) governs(pkg string) bool {
 
 func (r Rule) check(module string, imp Import) []Violation {
 	from, _ := relative(module, imp.Pkg)
-	if !r.governs(from) {
+	if !r.governs(from) || (r.TestsExempt && imp.Test()) {
 		return nil
 	}
 	var problems []string

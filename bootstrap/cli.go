@@ -25,7 +25,7 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
 	"github.com/tenantcore/tenantcore/adapters/token"
 	"github.com/tenantcore/tenantcore/application/identity"
-	"github.com/tenantcore/tenantcore/application/tenancy"
+	"github.com/tenantcore/tenantcore/application/operator"
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/domain/user"
 	"github.com/tenantcore/tenantcore/migrations"
@@ -219,10 +219,10 @@ func (c CLI) tenant(ctx context.Context, cfg Config, args []string) error {
 		return err
 	}
 	defer db.Close()
-	admin := tenancy.NewAdmin(postgres.NewTenantStore(db))
+	admin := operator.NewAdmin(postgres.NewTenantStore(db))
 	switch args[0] {
 	case "create":
-		t, err := admin.Create(ctx, tenancy.CreateTenantInput{Name: *name, Slug: *slug})
+		t, err := admin.Create(ctx, operator.CreateTenantInput{Name: *name, Slug: *slug})
 		if err != nil {
 			return err
 		}
@@ -268,21 +268,19 @@ func (c CLI) user(ctx context.Context, cfg Config, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read password: %w", err)
 	}
-	s, err := tenant.ParseSlug(*slug)
-	if err != nil {
-		return err
-	}
 	// Users are tenant-scoped: written through the scoped repository, as the serving role, under RLS.
 	db, err := postgres.Open(ctx, c.poolConfig(cfg, postgres.AppRole))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	t, err := postgres.NewTenantStore(db).TenantBySlug(ctx, s)
+	log, err := logging.New(logging.Config{Level: cfg.LogLevel, Format: cfg.LogFormat, Output: "stderr"})
 	if err != nil {
 		return err
 	}
-	tc, err := t.Context()
+	defer func() { _ = log.Sync() }()
+	system := operator.NewSystem(postgres.NewTenantStore(db), logging.NewSystemAccessLog(log))
+	tc, err := system.ContextBySlug(ctx, *slug, "tenantcore user create")
 	if err != nil {
 		return err
 	}

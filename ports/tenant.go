@@ -26,3 +26,9 @@ type TenantRegistry interface {
 	// ListTenants returns every tenant ordered by slug.
 	ListTenants(ctx context.Context) ([]tenant.Tenant, error)
 }
+
+// SystemAccessLog records every TenantContext made outside a request (operators' commands,
+// background jobs), so that each such access can be traced to its reason.
+type SystemAccessLog interface {
+	SystemTenantContext(ctx context.Context, t tenant.Tenant, reason string)
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
 	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/domain/tenant/tenanttest"
 	"github.com/tenantcore/tenantcore/migrations"
 )
 
@@ -398,8 +399,7 @@ func TestTenantSettingDoesNotLeakThroughPooledConnection(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 
-	tc, err := a.Context()
-	require.NoError(t, err)
+	tc := tenanttest.Context(t, a)
 	repo := postgres.NewScopedRepository(postgres.Wrap(pool), usersTable())
 	items, err := repo.ListForTenant(ctx, tc, portsPage(10))
 	require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
 	"github.com/tenantcore/tenantcore/domain/fault"
 	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/domain/tenant/tenanttest"
 	"github.com/tenantcore/tenantcore/migrations"
 )
 
@@ -93,8 +94,7 @@ func TestSchemaFaultsAnswerUnavailableUntilFixed(t *testing.T) {
 
 			repo := postgres.NewScopedRepository(serving, usersTable())
 			directory := postgres.NewTenantStore(serving)
-			tc, err := a.Context()
-			require.NoError(t, err)
+			tc := tenanttest.Context(t, a)
 			use := func() error {
 				if _, err := directory.TenantBySlug(ctx, a.Slug()); err != nil {
 					return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tenantcore/tenantcore/domain/auth"
 	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/domain/tenant/tenanttest"
 	"github.com/tenantcore/tenantcore/domain/user"
 	"github.com/tenantcore/tenantcore/ports"
 )
@@ -298,9 +299,7 @@ func mustTenantContext(t testing.TB, name, slug string) tenant.Context {
 	t.Helper()
 	tn, err := tenant.New(name, slug)
 	require.NoError(t, err)
-	tc, err := tn.Context()
-	require.NoError(t, err)
-	return tc
+	return tenanttest.Context(t, tn)
 }
 
 // storedUser builds a user as the repository would return it, with the fake hasher's encoding.

@@ -2,8 +2,6 @@ package tenancy_test
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/domain/tenant/tenanttest"
 	"github.com/tenantcore/tenantcore/ports"
 )
 
@@ -78,68 +77,6 @@ func (d *fakeDirectory) calls() (bySlug, byID int) {
 	return d.slugs, d.ids
 }
 
-// fakeRegistry is an in-memory ports.TenantRegistry that records what the use cases hand it.
-type fakeRegistry struct {
-	*fakeDirectory
-	created   []tenant.Tenant
-	setActive []setActiveCall
-	listErr   error
-}
-
-type setActiveCall struct {
-	slug   string
-	active bool
-}
-
-var _ ports.TenantRegistry = (*fakeRegistry)(nil)
-
-func newFakeRegistry(ts ...tenant.Tenant) *fakeRegistry {
-	return &fakeRegistry{fakeDirectory: newFakeDirectory(ts...)}
-}
-
-func (r *fakeRegistry) CreateTenant(_ context.Context, t tenant.Tenant) (tenant.Tenant, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.created = append(r.created, t)
-	if _, taken := r.bySlug[t.Slug().String()]; taken {
-		return tenant.Tenant{}, tenant.ErrSlugTaken
-	}
-	// Like the database, the registry sets the timestamps.
-	now := time.Now()
-	stored := tenant.UnmarshalFromDatabase(t.ID(), t.Name().String(), t.Slug().String(), t.IsActive(), now, now)
-	r.bySlug[t.Slug().String()] = stored
-	r.byID[t.ID()] = stored
-	return stored, nil
-}
-
-func (r *fakeRegistry) SetTenantActive(_ context.Context, slug tenant.Slug, active bool) (tenant.Tenant, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.setActive = append(r.setActive, setActiveCall{slug: slug.String(), active: active})
-	t, ok := r.bySlug[slug.String()]
-	if !ok {
-		return tenant.Tenant{}, tenant.ErrNotFound
-	}
-	changed := tenant.UnmarshalFromDatabase(t.ID(), t.Name().String(), t.Slug().String(), active, t.CreatedAt(), time.Now())
-	r.bySlug[slug.String()] = changed
-	r.byID[t.ID()] = changed
-	return changed, nil
-}
-
-func (r *fakeRegistry) ListTenants(_ context.Context) ([]tenant.Tenant, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.listErr != nil {
-		return nil, r.listErr
-	}
-	out := make([]tenant.Tenant, 0, len(r.bySlug))
-	for _, t := range r.bySlug {
-		out = append(out, t)
-	}
-	slices.SortFunc(out, func(a, b tenant.Tenant) int { return strings.Compare(a.Slug().String(), b.Slug().String()) })
-	return out, nil
-}
-
 // mustTenant builds an active tenant through the domain constructor, as production code does.
 func mustTenant(t testing.TB, name, slug string) tenant.Tenant {
 	t.Helper()
@@ -157,7 +94,5 @@ func inactiveTenant(name, slug string) tenant.Tenant {
 // mustContext returns the TenantContext of an active tenant.
 func mustContext(t testing.TB, tn tenant.Tenant) tenant.Context {
 	t.Helper()
-	tc, err := tn.Context()
-	require.NoError(t, err)
-	return tc
+	return tenanttest.Context(t, tn)
 }

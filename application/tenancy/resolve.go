@@ -9,6 +9,7 @@ import (
 
 	"github.com/tenantcore/tenantcore/domain/fault"
 	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/domain/tenant/issue"
 	"github.com/tenantcore/tenantcore/ports"
 )
 
@@ -62,7 +63,7 @@ func (r *Resolve) Handle(ctx context.Context, in ResolveInput) (tenant.Context, 
 		}
 		found = t
 	}
-	return found.Context()
+	return issue.Context(found)
 }
 
 func (r *Resolve) lookup(ctx context.Context, k key) (tenant.Tenant, error) {

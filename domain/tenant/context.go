@@ -1,15 +1,33 @@
 package tenant
 
-import "github.com/google/uuid"
+import (
+	"github.com/google/uuid"
+
+	"github.com/tenantcore/tenantcore/domain/tenant/internal/mint"
+)
 
 // Context is the TenantContext: the tenant a unit of work runs for. It is an immutable value passed
 // explicitly as the first parameter after ctx; it is never stored in a global or in ctx.Value.
-// The only way to obtain a usable one is Tenant.Context, which refuses inactive tenants; request
-// paths get it from the resolver, which loads the tenant first. The zero value is unusable:
-// Validate refuses it.
+// Its fields are unexported, so only IssueContext makes a usable one, and only holders of a
+// mint.Key can call that: the issue package, reached from tenant resolution on a request and from
+// the operators' system path, each with a tenant just loaded from the directory. The zero value
+// is unusable: Validate refuses it.
 type Context struct {
 	id   uuid.UUID
 	slug Slug
+}
+
+// IssueContext returns the TenantContext of t. The key keeps every package outside domain/tenant
+// from calling it; the issue package is the gate. A zero or inactive tenant has no Context, so
+// nothing can be done on its behalf.
+func IssueContext(key mint.Key, t Tenant) (Context, error) {
+	if !key.Valid() || t.id == uuid.Nil {
+		return Context{}, ErrNoContext
+	}
+	if !t.active {
+		return Context{}, ErrInactive
+	}
+	return Context{id: t.id, slug: t.slug}, nil
 }
 
 // TenantID returns the tenant's identifier.

@@ -65,15 +65,3 @@ func (t Tenant) CreatedAt() time.Time { return t.createdAt }
 
 // UpdatedAt returns when the tenant last changed.
 func (t Tenant) UpdatedAt() time.Time { return t.updatedAt }
-
-// Context returns the TenantContext that scopes work to this tenant. An inactive tenant has none,
-// so nothing can be done on its behalf.
-func (t Tenant) Context() (Context, error) {
-	if t.id == uuid.Nil {
-		return Context{}, ErrNoContext
-	}
-	if !t.active {
-		return Context{}, ErrInactive
-	}
-	return Context{id: t.id, slug: t.slug}, nil
-}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/domain/tenant/tenanttest"
 	"github.com/tenantcore/tenantcore/domain/user"
 )
 
@@ -42,10 +43,7 @@ func TestParseEmail(t *testing.T) {
 }
 
 func TestNewUserTakesTenantFromContext(t *testing.T) {
-	acme, err := tenant.New("Acme", "acme")
-	require.NoError(t, err)
-	tc, err := acme.Context()
-	require.NoError(t, err)
+	acme, tc := tenanttest.New(t, "acme")
 	email, err := user.ParseEmail("ada@example.com")
 	require.NoError(t, err)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
 	"github.com/tenantcore/tenantcore/domain/fault"
 	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/domain/tenant/tenanttest"
 	"github.com/tenantcore/tenantcore/domain/user"
 	"github.com/tenantcore/tenantcore/ports"
 )
@@ -56,9 +57,7 @@ func createTenant(t testing.TB, registry *postgres.TenantStore, slug string) ten
 	require.NoError(t, err)
 	tn, err = registry.CreateTenant(context.Background(), tn)
 	require.NoError(t, err)
-	tc, err := tn.Context()
-	require.NoError(t, err)
-	return tc
+	return tenanttest.Context(t, tn)
 }
 
 func createUser(t testing.TB, store *userdb.Store, tc tenant.Context, email string) user.User {

@@ -6,4 +6,5 @@ import (
 
 	_ "github.com/tenantcore/tenantcore/adapters/http"
 	_ "github.com/tenantcore/tenantcore/adapters/postgres"
+	_ "github.com/tenantcore/tenantcore/application/operator"
 )

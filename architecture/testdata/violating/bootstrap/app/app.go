@@ -5,4 +5,5 @@ import (
 	_ "go.uber.org/fx"
 
 	_ "github.com/tenantcore/tenantcore/adapters/http"
+	_ "github.com/tenantcore/tenantcore/application/operator"
 )

@@ -1,4 +1,4 @@
-package tenancy
+package operator
 
 import (
 	"context"
@@ -14,7 +14,8 @@ type CreateTenantInput struct {
 }
 
 // Admin is the operators' tenant administration: create, list, activate, deactivate. It is a
-// technical helper for local validation and operations, not an onboarding flow.
+// tool for local validation and operations, not an onboarding flow. List crosses every tenant,
+// which is why only bootstrap may import this package (arch rule operator-only-in-bootstrap).
 type Admin struct {
 	registry ports.TenantRegistry
 }

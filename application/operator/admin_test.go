@@ -1,4 +1,4 @@
-package tenancy_test
+package operator_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantcore/tenantcore/application/operator"
 	"github.com/tenantcore/tenantcore/application/tenancy"
 	"github.com/tenantcore/tenantcore/domain/fault"
 	"github.com/tenantcore/tenantcore/domain/tenant"
@@ -15,26 +16,26 @@ import (
 func TestAdminCreate(t *testing.T) {
 	tests := []struct {
 		name     string
-		in       tenancy.CreateTenantInput
+		in       operator.CreateTenantInput
 		wantErr  error
 		wantSlug string
 		wantName string
 		stored   bool // whether the registry was asked to store anything
 	}{
-		{name: "valid", in: tenancy.CreateTenantInput{Name: "Gamma", Slug: "gamma"}, wantSlug: "gamma", wantName: "Gamma", stored: true},
-		{name: "normalized", in: tenancy.CreateTenantInput{Name: "  Gamma Inc ", Slug: "GAMMA"}, wantSlug: "gamma", wantName: "Gamma Inc", stored: true},
+		{name: "valid", in: operator.CreateTenantInput{Name: "Gamma", Slug: "gamma"}, wantSlug: "gamma", wantName: "Gamma", stored: true},
+		{name: "normalized", in: operator.CreateTenantInput{Name: "  Gamma Inc ", Slug: "GAMMA"}, wantSlug: "gamma", wantName: "Gamma Inc", stored: true},
 		// Validation happens in the use case, so a bad input never reaches storage.
-		{name: "blank name", in: tenancy.CreateTenantInput{Name: "  ", Slug: "gamma"}, wantErr: tenant.ErrInvalidName},
-		{name: "invalid slug", in: tenancy.CreateTenantInput{Name: "Gamma", Slug: "g"}, wantErr: tenant.ErrInvalid},
-		{name: "reserved slug", in: tenancy.CreateTenantInput{Name: "Admin", Slug: "admin"}, wantErr: tenant.ErrInvalid},
-		{name: "uuid-shaped slug", in: tenancy.CreateTenantInput{Name: "Id", Slug: "0192f5e4-7c1a-7d3e-9a4b-1c2d3e4f5a6b"}, wantErr: tenant.ErrInvalid},
-		{name: "slug taken", in: tenancy.CreateTenantInput{Name: "Acme again", Slug: "acme"}, wantErr: tenant.ErrSlugTaken, stored: true},
+		{name: "blank name", in: operator.CreateTenantInput{Name: "  ", Slug: "gamma"}, wantErr: tenant.ErrInvalidName},
+		{name: "invalid slug", in: operator.CreateTenantInput{Name: "Gamma", Slug: "g"}, wantErr: tenant.ErrInvalid},
+		{name: "reserved slug", in: operator.CreateTenantInput{Name: "Admin", Slug: "admin"}, wantErr: tenant.ErrInvalid},
+		{name: "uuid-shaped slug", in: operator.CreateTenantInput{Name: "Id", Slug: "0192f5e4-7c1a-7d3e-9a4b-1c2d3e4f5a6b"}, wantErr: tenant.ErrInvalid},
+		{name: "slug taken", in: operator.CreateTenantInput{Name: "Acme again", Slug: "acme"}, wantErr: tenant.ErrSlugTaken, stored: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			reg := newFakeRegistry(mustTenant(t, "Acme", "acme"))
 
-			got, err := tenancy.NewAdmin(reg).Create(context.Background(), tt.in)
+			got, err := operator.NewAdmin(reg).Create(context.Background(), tt.in)
 
 			assert.Equal(t, tt.stored, len(reg.created) > 0, "registry called")
 			if tt.wantErr != nil {
@@ -70,7 +71,7 @@ func TestAdminSetActive(t *testing.T) {
 			acme := mustTenant(t, "Acme", "acme")
 			reg := newFakeRegistry(acme)
 
-			got, err := tenancy.NewAdmin(reg).SetActive(context.Background(), tt.slug, tt.active)
+			got, err := operator.NewAdmin(reg).SetActive(context.Background(), tt.slug, tt.active)
 
 			if tt.wantCall == "" {
 				assert.Empty(t, reg.setActive)
@@ -93,12 +94,12 @@ func TestAdminDeactivationStopsResolution(t *testing.T) {
 	acme := mustTenant(t, "Acme", "acme")
 	reg := newFakeRegistry(acme)
 	resolve := tenancy.NewResolve(reg)
-	in := tenancy.ResolveInput{Identifiers: ids(header("acme"))}
+	in := tenancy.ResolveInput{Identifiers: []tenancy.Identifier{{Strategy: "header", Value: "acme"}}}
 
 	_, err := resolve.Handle(context.Background(), in)
 	require.NoError(t, err)
 
-	_, err = tenancy.NewAdmin(reg).SetActive(context.Background(), "acme", false)
+	_, err = operator.NewAdmin(reg).SetActive(context.Background(), "acme", false)
 	require.NoError(t, err)
 
 	_, err = resolve.Handle(context.Background(), in)
@@ -126,7 +127,7 @@ func TestAdminList(t *testing.T) {
 			reg := newFakeRegistry(tt.tenants...)
 			reg.listErr = tt.listErr
 
-			got, err := tenancy.NewAdmin(reg).List(context.Background())
+			got, err := operator.NewAdmin(reg).List(context.Background())
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
 				return

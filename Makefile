@@ -46,7 +46,7 @@ test: ## Run all tests with the race detector against PostgreSQL
 	echo "==> isolation suite again, with the application filter compiled out (RLS alone)"; \
 	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter ./adapters/postgres/...
 
-lint: tools ## Check formatting, go vet and golangci-lint
+lint: tools ## Check formatting, go vet, the tenant isolation analyzer and golangci-lint
 	@echo "==> gofmt"
 	@unformatted=$$($(GO_FILES) | xargs -0 -r gofmt -s -l); \
 	if [[ -n $$unformatted ]]; then \
@@ -56,6 +56,8 @@ lint: tools ## Check formatting, go vet and golangci-lint
 	fi
 	@echo "==> go vet"
 	go vet ./...
+	@echo "==> tenantlint (tenant isolation rules, architecture/tenantlint)"
+	go run ./architecture/tenantlint/cmd/tenantlint ./...
 	@echo "==> golangci-lint"
 	$(GOLANGCI_LINT) run ./...
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantcore/tenantcore/architecture"
+	"github.com/tenantcore/tenantcore/architecture/tenantlint"
 )
 
 const module = "github.com/tenantcore/tenantcore"
@@ -23,6 +24,20 @@ func TestModuleRespectsLayers(t *testing.T) {
 	}
 	vs := architecture.Default().Check(g)
 	assert.Empty(t, report(vs), "architecture violations")
+}
+
+// The tenant isolation analyzer (the same one make lint runs) finds nothing in the module. Its
+// rules and fixture are in architecture/tenantlint.
+func TestModulePassesTenantLint(t *testing.T) {
+	t.Parallel()
+	load(t, "..", nil) // for the test cache: see load
+	findings, err := tenantlint.Check("..", nil)
+	require.NoError(t, err)
+	var b strings.Builder
+	for _, f := range findings {
+		b.WriteString("\n\t" + f.String())
+	}
+	assert.Empty(t, findings, "tenant isolation findings:%s", b.String())
 }
 
 func TestRulesCatchViolations(t *testing.T) {

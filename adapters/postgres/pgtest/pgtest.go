@@ -63,7 +63,7 @@ func NewEmpty(t testing.TB) Database {
 	defer func() { _ = admin.Close(context.Background()) }()
 
 	name := "tenantcore_test_" + strings.ToLower(rand.Text()[:12])
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -74,7 +74,7 @@ func NewEmpty(t testing.TB) Database {
 			return
 		}
 		defer func() { _ = conn.Close(context.Background()) }()
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})

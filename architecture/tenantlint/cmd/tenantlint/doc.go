@@ -1,0 +1,3 @@
+// Command tenantlint runs the tenant isolation analyzer on the packages named on its command line,
+// as make lint does: go run ./architecture/tenantlint/cmd/tenantlint ./...
+package main

@@ -1,0 +1,98 @@
+package tenantlint
+
+import (
+	"go/ast"
+	"go/types"
+)
+
+// httpEdge is the one package that may keep request state in its framework's context: it is where
+// the TenantContext is made and handed to the core as a parameter.
+const httpEdge = "adapters/httpapi"
+
+// checkContextWithValue reports context.WithValue storing a tenant value or a tenant ID below the
+// HTTP edge. A TenantContext travels as a parameter, so that a function's signature says whether it
+// is tenant-scoped and no code can run with a tenant it was not given.
+func (c *checker) checkContextWithValue(call *ast.CallExpr) {
+	if c.under(httpEdge) {
+		return
+	}
+	f := c.callee(call)
+	if f == nil || funcPackage(f) != "context" || f.Name() != "WithValue" || len(call.Args) != 3 {
+		return
+	}
+	for _, arg := range call.Args[1:] {
+		if what := c.tenantValue(arg); what != "" {
+			c.report(call.Pos(), RuleContextValue,
+				"context.WithValue stores a %s; pass the tenant.Context as a parameter instead", what)
+			return
+		}
+	}
+}
+
+// checkContextValueAssertion reports a value read from a context.Context and asserted to a tenant
+// type or a tenant ID below the HTTP edge: ctx.Value(key).(tenant.Context).
+func (c *checker) checkContextValueAssertion(ta *ast.TypeAssertExpr) {
+	if c.under(httpEdge) || ta.Type == nil {
+		return
+	}
+	call, ok := ast.Unparen(ta.X).(*ast.CallExpr)
+	if !ok || !c.isContextValue(call) {
+		return
+	}
+	t := c.pass.TypesInfo.TypeOf(ta.Type)
+	what := tenantType(t)
+	if what == "" && isUUID(t) {
+		what = "uuid.UUID (a tenant ID)"
+	}
+	if what != "" {
+		c.report(ta.Pos(), RuleContextValue,
+			"reads a %s from ctx.Value; take the tenant.Context as a parameter instead", what)
+	}
+}
+
+// tenantValue names the tenant value the expression holds, or "".
+func (c *checker) tenantValue(e ast.Expr) string {
+	t := c.pass.TypesInfo.TypeOf(e)
+	if t == nil {
+		return ""
+	}
+	if what := tenantType(t); what != "" {
+		return what
+	}
+	if isUUID(t) {
+		return "uuid.UUID (a tenant ID)"
+	}
+	return ""
+}
+
+// isContextValue reports whether call is the Value method of a context.Context.
+func (c *checker) isContextValue(call *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "Value" {
+		return false
+	}
+	recv := c.pass.TypesInfo.TypeOf(sel.X)
+	return recv != nil && isContext(recv)
+}
+
+// isContext reports whether t implements context.Context, judged by its method set so that the
+// check needs no import of its own.
+func isContext(t types.Type) bool {
+	ms := types.NewMethodSet(t)
+	if _, ok := t.Underlying().(*types.Interface); !ok {
+		ms = types.NewMethodSet(types.NewPointer(t))
+	}
+	for _, name := range []string{"Deadline", "Done", "Err", "Value"} {
+		found := false
+		for i := range ms.Len() {
+			if ms.At(i).Obj().Name() == name {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -16,7 +16,6 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/metrics"
 	"github.com/tenantcore/tenantcore/adapters/password"
 	"github.com/tenantcore/tenantcore/adapters/postgres"
-	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
 	"github.com/tenantcore/tenantcore/adapters/tenantcache"
 	"github.com/tenantcore/tenantcore/adapters/token"
 	"github.com/tenantcore/tenantcore/application/identity"
@@ -50,7 +49,6 @@ var PostgresModule = fx.Module("postgres",
 	fx.Provide(
 		newServingDB,
 		postgres.NewTenantStore,
-		fx.Annotate(userdb.NewStore, fx.As(new(ports.UserRepository))),
 		newReadiness,
 	),
 	fx.Invoke(registerSelfCheck),
@@ -155,7 +153,6 @@ var AuthModule = fx.Module("auth",
 		fx.Annotate(func() *password.Argon2id { return password.New(password.DefaultParams) }, fx.As(new(ports.PasswordHasher))),
 		identity.NewLogin,
 		identity.NewAuthenticate,
-		identity.NewUsers,
 	),
 )
 
@@ -212,14 +209,13 @@ type httpParams struct {
 	Current      *tenancy.Current
 	Login        *identity.Login
 	Authenticate *identity.Authenticate
-	Users        *identity.Users
 	Readiness    *postgres.Readiness
 	Keys         *token.KeySet
 	Metrics      *metrics.Metrics
 	Routes       []httpapi.Route `group:"routes"`
 }
 
-func newHTTPServer(p httpParams) *httpapi.Server {
+func newHTTPServer(p httpParams) (*httpapi.Server, error) {
 	c := p.Config
 	return httpapi.New(httpapi.Config{
 		Addr:              c.HTTPAddr,
@@ -240,10 +236,9 @@ func newHTTPServer(p httpParams) *httpapi.Server {
 		Current:      p.Current,
 		Login:        p.Login,
 		Authenticate: p.Authenticate,
-		Users:        p.Users,
 		Readiness:    p.Readiness,
 		JWKS:         p.Keys.JWKS(),
-		Extra:        p.Routes,
+		Routes:       p.Routes,
 		Observer:     p.Metrics,
 		Log:          p.Log,
 	})
@@ -255,7 +250,7 @@ var MetricsModule = fx.Module("metrics",
 	fx.Provide(
 		metrics.New,
 		fx.Annotate(func(m *metrics.Metrics) httpapi.Route {
-			return httpapi.Route{Method: http.MethodGet, Path: "/metrics", Handler: m.Handler()}
+			return httpapi.PlainRoute(http.MethodGet, "/metrics", m.Handler())
 		}, fx.ResultTags(`group:"routes"`)),
 	),
 	fx.Invoke(func(m *metrics.Metrics, cache *tenantcache.Directory, db *postgres.DB) {
@@ -286,6 +281,7 @@ func Server(cfg Config) fx.Option {
 		PostgresModule,
 		TenancyModule,
 		AuthModule,
+		UsersModule,
 		MetricsModule,
 		HTTPModule,
 	)

@@ -44,6 +44,7 @@ const (
 // each active tenant.
 type harness struct {
 	t       *testing.T
+	server  *httpapi.Server
 	handler http.Handler
 	logs    *observer.ObservedLogs
 
@@ -69,7 +70,7 @@ func withRequestTimeout(d time.Duration) option {
 
 func withRoute(method, path string, h http.HandlerFunc) option {
 	return func(_ *httpapi.Config, d *httpapi.Deps) {
-		d.Extra = append(d.Extra, httpapi.Route{Method: method, Path: path, Handler: h})
+		d.Routes = append(d.Routes, httpapi.PlainRoute(method, path, h))
 	}
 }
 
@@ -109,8 +110,8 @@ func newHarness(t *testing.T, opts ...option) *harness {
 		Current:      tenancy.NewCurrent(h.dir),
 		Login:        login,
 		Authenticate: identity.NewAuthenticate(fakeTokens{}),
-		Users:        identity.NewUsers(h.users),
 		Readiness:    h.ready,
+		Routes:       httpapi.UserRoutes(identity.NewUsers(h.users)),
 		JWKS:         []byte(`{"keys":[]}`),
 		Observer:     h.observed,
 		Log:          zap.New(core),
@@ -118,7 +119,9 @@ func newHarness(t *testing.T, opts ...option) *harness {
 	for _, o := range opts {
 		o(&cfg, &deps)
 	}
-	h.handler = httpapi.New(cfg, deps).Handler()
+	srv, err := httpapi.New(cfg, deps)
+	require.NoError(t, err)
+	h.server, h.handler = srv, srv.Handler()
 	return h
 }
 

@@ -46,15 +46,11 @@ func OpenAPIDocument() []byte {
 // called, so that a broken one stops the server at start-up rather than failing on request.
 func OpenAPIRoute() Route {
 	b := mustOpenAPIJSON()
-	return Route{
-		Method: http.MethodGet,
-		Path:   OpenAPIPath,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			// The client is gone if the write fails; there is no one left to tell.
-			_, _ = w.Write(b)
-		}),
-	}
+	return PlainRoute(http.MethodGet, OpenAPIPath, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		// The client is gone if the write fails; there is no one left to tell.
+		_, _ = w.Write(b)
+	}))
 }
 
 func mustOpenAPIJSON() []byte {

@@ -37,17 +37,20 @@ func loadOpenAPI(t *testing.T) *openapi3.T {
 
 // routelessServer builds the server without use cases: New only registers them, and these tests
 // either read the route table or send requests that fail before any use case runs.
-func routelessServer(extra ...Route) *Server {
-	return New(Config{
+func routelessServer(t *testing.T, extra ...Route) *Server {
+	t.Helper()
+	s, err := New(Config{
 		BodyLimit:      1 << 20,
 		RequestTimeout: time.Minute,
 		Tenant:         TenantConfig{Strategies: []string{StrategyHeader, StrategyPath}},
 	}, Deps{
 		Readiness: notReady{},
 		JWKS:      []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"` + strings.Repeat("A", 43) + `","kid":"k1","alg":"EdDSA","use":"sig"}]}`),
-		Extra:     extra,
+		Routes:    append(UserRoutes(nil), extra...),
 		Log:       zap.NewNop(),
 	})
+	require.NoError(t, err)
+	return s
 }
 
 type notReady struct{}
@@ -82,11 +85,11 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	doc := loadOpenAPI(t)
 
-	// Routes that bootstrap mounts through Deps.Extra, so New alone does not register them.
-	mountedOutside := []string{"GET /metrics", "GET " + OpenAPIPath}
+	// Routes that bootstrap contributes through Deps.Routes, so New alone does not register them.
+	mountedOutside := []string{"GET /metrics"}
 
 	registered := map[string]bool{}
-	for _, r := range routelessServer().echo.Routes() {
+	for _, r := range routelessServer(t).echo.Routes() {
 		if r.Method == echo.RouteNotFound {
 			continue
 		}
@@ -154,7 +157,8 @@ func TestOpenAPIRoute(t *testing.T) {
 	assert.Equal(t, "/api/v1/openapi.json", r.Path)
 
 	rec := httptest.NewRecorder()
-	r.Handler.ServeHTTP(rec, httptest.NewRequestWithContext(context.Background(), http.MethodGet, r.Path, nil))
+	c := echo.New().NewContext(httptest.NewRequestWithContext(context.Background(), http.MethodGet, r.Path, nil), rec)
+	require.NoError(t, r.Handler(c))
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 	assert.Equal(t, OpenAPIDocument(), rec.Body.Bytes())
@@ -166,7 +170,7 @@ func TestOpenAPIServedResponsesMatch(t *testing.T) {
 	doc := loadOpenAPI(t)
 	router, err := legacy.NewRouter(doc)
 	require.NoError(t, err)
-	h := routelessServer(OpenAPIRoute()).Handler()
+	h := routelessServer(t).Handler()
 
 	for _, tt := range []struct {
 		method, path string

@@ -16,7 +16,7 @@ func TestPanicBecomesInternalProblem(t *testing.T) {
 		panic(secret)
 	}))
 
-	rec := h.get("/boom")
+	rec := h.get("/boom", "Authorization", tokenFor(h.alice))
 
 	p := requireProblem(t, rec, http.StatusInternalServerError, "server.internal")
 	body := rec.Body.String()
@@ -39,7 +39,7 @@ func TestPanicDoesNotPoisonTheServer(t *testing.T) {
 	h := newHarness(t, withRoute(http.MethodGet, "/boom", func(http.ResponseWriter, *http.Request) {
 		panic("first request fails")
 	}))
-	assert.Equal(t, http.StatusInternalServerError, h.get("/boom").Code)
+	assert.Equal(t, http.StatusInternalServerError, h.get("/boom", "Authorization", tokenFor(h.alice)).Code)
 	assert.Equal(t, http.StatusOK, h.get("/healthz").Code)
 }
 
@@ -49,5 +49,5 @@ func TestAbortHandlerPanicPropagates(t *testing.T) {
 	h := newHarness(t, withRoute(http.MethodGet, "/abort", func(http.ResponseWriter, *http.Request) {
 		panic(http.ErrAbortHandler)
 	}))
-	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { h.get("/abort") })
+	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { h.get("/abort", "Authorization", tokenFor(h.alice)) })
 }

@@ -52,27 +52,21 @@ type Deps struct {
 	Current      *tenancy.Current
 	Login        *identity.Login
 	Authenticate *identity.Authenticate
-	Users        *identity.Users
 	Readiness    ReadinessChecker
 	// JWKS is the JSON Web Key Set document published at /.well-known/jwks.json.
 	JWKS []byte
-	// Extra registers routes that live outside this package (metrics, API description).
-	Extra []Route
+	// Routes are the routes of features and of bootstrap (metrics). They go through the same
+	// builder as this package's own: tenant and token required unless PublicRoutes says otherwise.
+	Routes []Route
 	// Observer may be nil.
 	Observer Observer
 	Log      *zap.Logger
 }
 
-// Route is an extra, non-tenant-scoped route.
-type Route struct {
-	Method  string
-	Path    string
-	Handler http.Handler
-}
-
 // Server is the HTTP server.
 type Server struct {
 	echo   *echo.Echo
+	routes []RouteInfo
 	srv    *http.Server
 	ln     net.Listener
 	log    *zap.Logger
@@ -81,9 +75,9 @@ type Server struct {
 }
 
 // New builds the server and its routes. Middleware order: path rewrite (pre-routing), request ID,
-// access log, panic recovery, body limit, deadline; then, on /api/v1 only, tenant resolution
-// and, on protected routes, authentication.
-func New(cfg Config, d Deps) *Server {
+// access log, panic recovery, body limit, deadline; then, per route, tenant resolution and
+// authentication, as the route builder decides (see PublicRoutes).
+func New(cfg Config, d Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -100,35 +94,27 @@ func New(cfg Config, d Deps) *Server {
 	e.Use(requestID(), accessLog(d.Log, observeRequest), recoverPanic(),
 		middleware.BodyLimit(strconv.FormatInt(cfg.BodyLimit, 10)), deadline(cfg.RequestTimeout))
 
-	h := &handlers{current: d.Current, login: d.Login, users: d.Users, ready: d.Readiness, jwks: d.JWKS, now: time.Now}
-	// Every GET route answers HEAD too (RFC 9110 §9.1); net/http drops the body.
-	get := func(path string, handler echo.HandlerFunc, m ...echo.MiddlewareFunc) {
-		e.GET(path, handler, m...)
-		e.HEAD(path, handler, m...)
-	}
-	get("/healthz", h.healthz)
-	get("/readyz", h.readyz)
-	get("/.well-known/jwks.json", h.wellKnownJWKS)
-	for _, r := range append([]Route{OpenAPIRoute()}, d.Extra...) {
-		if r.Method == http.MethodGet {
-			get(r.Path, echo.WrapHandler(r.Handler))
-			continue
-		}
-		e.Add(r.Method, r.Path, echo.WrapHandler(r.Handler))
-	}
-
 	// Middleware is attached per route rather than to a group: echo would otherwise run it for
 	// unknown paths under the prefix, answering tenant.required where route.not_found is right.
-	scoped := resolveTenant(cfg.Tenant, d.Resolve, d.Authenticate, observeResolution)
-	authed := requireAuth()
-	get(APIPrefix+"/tenant", h.getTenant, scoped)
-	e.POST(APIPrefix+"/auth/token", h.issueToken, scoped)
-	get(APIPrefix+"/me", h.me, scoped, authed)
-	get(APIPrefix+"/users", h.listUsers, scoped, authed)
-	get(APIPrefix+"/users/:id", h.getUser, scoped, authed)
+	b := newRouteBuilder(e, resolveTenant(cfg.Tenant, d.Resolve, d.Authenticate, observeResolution), requireAuth())
+	h := &handlers{current: d.Current, login: d.Login, ready: d.Readiness, jwks: d.JWKS, now: time.Now}
+	own := []Route{
+		{http.MethodGet, "/healthz", h.healthz},
+		{http.MethodGet, "/readyz", h.readyz},
+		{http.MethodGet, "/.well-known/jwks.json", h.wellKnownJWKS},
+		OpenAPIRoute(),
+		{http.MethodGet, APIPrefix + "/tenant", h.getTenant},
+		{http.MethodPost, APIPrefix + "/auth/token", h.issueToken},
+	}
+	for _, r := range append(own, d.Routes...) {
+		if err := b.add(r); err != nil {
+			return nil, fmt.Errorf("httpapi: %w", err)
+		}
+	}
 
 	return &Server{
 		echo:   e,
+		routes: b.registered,
 		log:    d.Log,
 		failed: make(chan error, 1),
 		done:   make(chan struct{}),
@@ -142,8 +128,11 @@ func New(cfg Config, d Deps) *Server {
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          zap.NewStdLog(d.Log.Named("http")),
 		},
-	}
+	}, nil
 }
+
+// Routes lists the registered routes and the access each requires, for route-walking tests.
+func (s *Server) Routes() []RouteInfo { return append([]RouteInfo(nil), s.routes...) }
 
 // Handler returns the routing handler, for tests that need no listener.
 func (s *Server) Handler() http.Handler { return s.echo }

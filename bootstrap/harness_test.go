@@ -25,9 +25,17 @@ type service struct {
 	base   string
 	env    map[string]string
 	client *http.Client
+	server *httpapi.Server
+	db     pgtest.Database
 }
 
 func startService(t *testing.T, extraEnv map[string]string) *service {
+	t.Helper()
+	return startServiceWith(t, extraEnv)
+}
+
+// startServiceWith starts the service with more fx options, such as a fixture module.
+func startServiceWith(t *testing.T, extraEnv map[string]string, opts ...fx.Option) *service {
 	t.Helper()
 	db := pgtest.New(t)
 	env := map[string]string{
@@ -43,14 +51,14 @@ func startService(t *testing.T, extraEnv map[string]string) *service {
 	cfg, err := bootstrap.LoadConfig(lookup(env))
 	require.NoError(t, err)
 	var srv *httpapi.Server
-	app := fxtest.New(t, bootstrap.Server(cfg), fx.Populate(&srv), fx.NopLogger)
+	app := fxtest.New(t, append([]fx.Option{bootstrap.Server(cfg), fx.Populate(&srv), fx.NopLogger}, opts...)...)
 	app.RequireStart()
 	t.Cleanup(app.RequireStop)
 	client := &http.Client{Timeout: 15 * time.Second}
 	// Runs before the stop above: a connection the client dialled but never used counts as active
 	// to http.Server.Shutdown for five seconds, which would stall every test's teardown.
 	t.Cleanup(client.CloseIdleConnections)
-	return &service{t: t, base: "http://" + srv.Addr(), env: env, client: client}
+	return &service{t: t, base: "http://" + srv.Addr(), env: env, client: client, server: srv, db: db}
 }
 
 func lookup(env map[string]string) func(string) (string, bool) {

@@ -54,12 +54,14 @@ func TestRouteBuilderRefusesDuplicatesAndMissingHandlers(t *testing.T) {
 // route answering without a tenant or without a token must be declared in PublicRoutes with
 // that access, and every route must have come through the route builder.
 func exposureViolations(h *harness) []string {
+	e, ok := h.handler.(*echo.Echo)
+	require.True(h.t, ok, "the server's handler is its echo router")
 	declared := map[string]httpapi.Access{}
 	for _, r := range h.server.Routes() {
 		declared[r.Method+" "+r.Path] = r.Access
 	}
 	var out []string
-	for _, r := range h.handler.(*echo.Echo).Routes() {
+	for _, r := range e.Routes() {
 		if r.Method == echo.RouteNotFound {
 			continue
 		}
@@ -104,7 +106,9 @@ func TestEveryRouteIsProtectedUnlessDeclaredPublic(t *testing.T) {
 // or token. The probe must name it and the rule.
 func TestUndeclaredPublicRouteIsCaught(t *testing.T) {
 	h := newHarness(t)
-	h.handler.(*echo.Echo).GET("/api/v1/leak", echo.WrapHandler(http.HandlerFunc(okHandler)))
+	e, ok := h.handler.(*echo.Echo)
+	require.True(t, ok)
+	e.GET("/api/v1/leak", echo.WrapHandler(http.HandlerFunc(okHandler)))
 	got := exposureViolations(h)
 	require.NotEmpty(t, got)
 	assert.Contains(t, got, "GET /api/v1/leak: registered around the route builder (rule: one-route-builder)")

@@ -1,0 +1,139 @@
+package bootstrap_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/fx"
+
+	"github.com/tenantcore/tenantcore/adapters/httpapi"
+	"github.com/tenantcore/tenantcore/adapters/postgres"
+	"github.com/tenantcore/tenantcore/application/identity"
+	"github.com/tenantcore/tenantcore/application/tenancy"
+	"github.com/tenantcore/tenantcore/ports"
+)
+
+// leakyFeature is a feature module with the two handler mistakes that both walls scope faithfully:
+// each handler hands the repositories a genuine TenantContext, just not the request's.
+func leakyFeature() fx.Option {
+	type found struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
+	}
+	return fx.Module("leaky",
+		fx.Provide(fx.Annotate(func(users *identity.Users, dir ports.TenantDirectory, registry *postgres.TenantStore) []httpapi.Route {
+			// Mistake one: the TenantContext comes from a request parameter.
+			fromParameter := func(c echo.Context) error {
+				id, err := uuid.Parse(c.QueryParam("tenant_id"))
+				if err != nil {
+					return c.NoContent(http.StatusNotFound)
+				}
+				tn, err := dir.TenantByID(c.Request().Context(), id)
+				if err != nil {
+					return c.NoContent(http.StatusNotFound)
+				}
+				tc, err := tn.Context()
+				if err != nil {
+					return c.NoContent(http.StatusNotFound)
+				}
+				page, err := users.List(c.Request().Context(), tc, ports.PageRequest{Limit: 20})
+				if err != nil {
+					return err
+				}
+				out := []found{}
+				for _, u := range page.Items {
+					out = append(out, found{u.ID().String(), u.Email().String()})
+				}
+				return c.JSON(http.StatusOK, out)
+			}
+			// Mistake two: the resource is looked for in every tenant.
+			inEveryTenant := func(c echo.Context) error {
+				id, err := uuid.Parse(c.Param("id"))
+				if err != nil {
+					return c.NoContent(http.StatusNotFound)
+				}
+				tenants, err := tenancy.NewAdmin(registry).List(c.Request().Context())
+				if err != nil {
+					return err
+				}
+				for _, tn := range tenants {
+					tc, err := tn.Context()
+					if err != nil {
+						continue
+					}
+					if u, err := users.Get(c.Request().Context(), tc, id); err == nil {
+						return c.JSON(http.StatusOK, found{u.ID().String(), u.Email().String()})
+					}
+				}
+				return c.NoContent(http.StatusNotFound)
+			}
+			return []httpapi.Route{
+				{Method: http.MethodGet, Path: "/api/v1/fixture/members", Handler: fromParameter},
+				{Method: http.MethodGet, Path: "/api/v1/fixture/members/:id", Handler: inEveryTenant},
+			}
+		}, fx.ResultTags(`group:"routes,flatten"`))),
+	)
+}
+
+// documentLeakyFeature adds the fixture's operations to doc, as the feature's author would.
+func documentLeakyFeature(doc *openapi3.T) {
+	responses := openapi3.NewResponses(
+		openapi3.WithStatus(http.StatusOK, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("found")}),
+		openapi3.WithStatus(http.StatusNotFound, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("not found")}),
+	)
+	list := openapi3.NewOperation()
+	list.Responses = responses
+	list.AddParameter(openapi3.NewQueryParameter("tenant_id").WithSchema(openapi3.NewUUIDSchema()))
+	one := openapi3.NewOperation()
+	one.Responses = responses
+	one.AddParameter(openapi3.NewPathParameter("id").WithSchema(openapi3.NewUUIDSchema()))
+	doc.Paths.Set("/api/v1/fixture/members", &openapi3.PathItem{Get: list})
+	doc.Paths.Set("/api/v1/fixture/members/{id}", &openapi3.PathItem{Get: one})
+}
+
+// has reports whether a violation of rule names the call prefix and the value.
+func has(vs []walkViolation, rule, callPrefix, value string) bool {
+	for _, v := range vs {
+		if v.rule == rule && strings.HasPrefix(v.call, callPrefix) && strings.Contains(v.call+v.detail, value) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRouteWalkCatchesHandlerMistakes proves the harness: each leaky route is caught by name,
+// with the identifier that crossed and the rule, and the rest of the service stays clean.
+func TestRouteWalkCatchesHandlerMistakes(t *testing.T) {
+	s := startServiceWith(t, nil, leakyFeature())
+	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIDocument())
+	require.NoError(t, err)
+	documentLeakyFeature(doc)
+	w := newWalkWorld(t, s, doc)
+	got := w.walk(t)
+
+	const list, one = "GET /api/v1/fixture/members with", "GET /api/v1/fixture/members/:id with"
+	bTenant, bUser := w.b.ID, w.usersOfB[1].ID
+	assert.True(t, has(got, ruleNoLeak, list, `B's "`+bTenant+`" in query parameter tenant_id`),
+		"the TenantContext built from a request parameter is caught: %v", got)
+	assert.True(t, has(got, ruleNoLeak, one, `B's "`+bUser+`" in path parameter id`),
+		"the lookup across every tenant is caught: %v", got)
+	assert.True(t, has(got, ruleNotFound, one, bUser), "and answers 200 where 404 is right: %v", got)
+	for _, v := range got {
+		assert.True(t, strings.HasPrefix(v.call, "GET /api/v1/fixture/"), "only the fixture routes break a rule: %s", v)
+	}
+
+	// Undocumented, the routes are still walked: path parameters come from the router, so the
+	// lookup across tenants is caught all the same, and the missing description is a violation.
+	bare, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIDocument())
+	require.NoError(t, err)
+	w.doc = bare
+	got = w.walk(t)
+	assert.True(t, has(got, ruleNoLeak, one, bUser), "%v", got)
+	assert.True(t, has(got, ruleDescription, "GET /api/v1/fixture/members", ""), "%v", got)
+}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +85,12 @@ func TestAdversarialSchemaFaults(t *testing.T) {
 				assert.NotEmpty(t, r.header.Get("Retry-After"), "%s", req)
 			}
 			waitFor(t, srv, http.StatusServiceUnavailable, "/readyz turns 503")
+			// The access-log line follows the response, so it may trail the client a little.
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(srv.logs.String(), f.logsReason) && time.Now().Before(deadline) {
+				srv.do(t, get("/readyz"))
+				time.Sleep(50 * time.Millisecond)
+			}
 			assert.Contains(t, srv.logs.String(), f.logsReason, "the log says why the instance is not ready")
 
 			f.fix(t)

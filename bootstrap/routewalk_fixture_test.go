@@ -11,34 +11,34 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/tenantcore/tenantcore/adapters/httpapi"
+	"github.com/tenantcore/tenantcore/adapters/logging"
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/application/identity"
-	"github.com/tenantcore/tenantcore/application/tenancy"
+	"github.com/tenantcore/tenantcore/application/operator"
 	"github.com/tenantcore/tenantcore/ports"
 )
 
 // leakyFeature is a feature module with the two handler mistakes that both walls scope faithfully:
-// each handler hands the repositories a genuine TenantContext, just not the request's.
+// each handler hands the repositories a genuine TenantContext, just not the request's. A handler
+// can no longer mint one, but one contributed from bootstrap can still reach the system path.
 func leakyFeature() fx.Option {
 	type found struct {
 		ID    string `json:"id"`
 		Email string `json:"email"`
 	}
 	return fx.Module("leaky",
-		fx.Provide(fx.Annotate(func(users *identity.Users, dir ports.TenantDirectory, registry *postgres.TenantStore) []httpapi.Route {
+		fx.Provide(fx.Annotate(func(users *identity.Users, dir ports.TenantDirectory, registry *postgres.TenantStore, log *zap.Logger) []httpapi.Route {
+			system := operator.NewSystem(dir, logging.NewSystemAccessLog(log))
 			// Mistake one: the TenantContext comes from a request parameter.
 			fromParameter := func(c echo.Context) error {
 				id, err := uuid.Parse(c.QueryParam("tenant_id"))
 				if err != nil {
 					return c.NoContent(http.StatusNotFound)
 				}
-				tn, err := dir.TenantByID(c.Request().Context(), id)
-				if err != nil {
-					return c.NoContent(http.StatusNotFound)
-				}
-				tc, err := tn.Context()
+				tc, err := system.ContextByID(c.Request().Context(), id, "list members")
 				if err != nil {
 					return c.NoContent(http.StatusNotFound)
 				}
@@ -58,12 +58,12 @@ func leakyFeature() fx.Option {
 				if err != nil {
 					return c.NoContent(http.StatusNotFound)
 				}
-				tenants, err := tenancy.NewAdmin(registry).List(c.Request().Context())
+				tenants, err := operator.NewAdmin(registry).List(c.Request().Context())
 				if err != nil {
 					return err
 				}
 				for _, tn := range tenants {
-					tc, err := tn.Context()
+					tc, err := system.ContextByID(c.Request().Context(), tn.ID(), "find member")
 					if err != nil {
 						continue
 					}

@@ -69,6 +69,8 @@ func (c *checker) visit(n ast.Node) bool {
 		c.checkListing(n)
 	case *ast.TypeAssertExpr:
 		c.checkContextValueAssertion(n)
+	case *ast.TypeSwitchStmt:
+		c.checkContextValueSwitch(n)
 	}
 	return true
 }

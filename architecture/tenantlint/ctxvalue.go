@@ -35,19 +35,85 @@ func (c *checker) checkContextValueAssertion(ta *ast.TypeAssertExpr) {
 	if c.under(httpEdge) || ta.Type == nil {
 		return
 	}
-	call, ok := ast.Unparen(ta.X).(*ast.CallExpr)
-	if !ok || !c.isContextValue(call) {
+	if !c.fromContextValue(ta.X) {
 		return
 	}
-	t := c.pass.TypesInfo.TypeOf(ta.Type)
-	what := tenantType(t)
-	if what == "" && isUUID(t) {
-		what = "uuid.UUID (a tenant ID)"
-	}
-	if what != "" {
+	if what := c.tenantTypeExpr(ta.Type); what != "" {
 		c.report(ta.Pos(), RuleContextValue,
 			"reads a %s from ctx.Value; take the tenant.Context as a parameter instead", what)
 	}
+}
+
+// checkContextValueSwitch reports a type switch on a ctx.Value result with a tenant case.
+func (c *checker) checkContextValueSwitch(ts *ast.TypeSwitchStmt) {
+	if c.under(httpEdge) {
+		return
+	}
+	var x ast.Expr
+	switch a := ts.Assign.(type) {
+	case *ast.AssignStmt:
+		if len(a.Rhs) == 1 {
+			if ta, ok := a.Rhs[0].(*ast.TypeAssertExpr); ok {
+				x = ta.X
+			}
+		}
+	case *ast.ExprStmt:
+		if ta, ok := a.X.(*ast.TypeAssertExpr); ok {
+			x = ta.X
+		}
+	}
+	if x == nil || !c.fromContextValue(x) {
+		return
+	}
+	for _, stmt := range ts.Body.List {
+		clause, ok := stmt.(*ast.CaseClause)
+		if !ok {
+			continue
+		}
+		for _, e := range clause.List {
+			if what := c.tenantTypeExpr(e); what != "" {
+				c.report(e.Pos(), RuleContextValue,
+					"reads a %s from ctx.Value; take the tenant.Context as a parameter instead", what)
+			}
+		}
+	}
+}
+
+// tenantTypeExpr names the tenant type the type expression e denotes, or "".
+func (c *checker) tenantTypeExpr(e ast.Expr) string {
+	t := c.pass.TypesInfo.TypeOf(e)
+	if t == nil {
+		return ""
+	}
+	if what := tenantType(t); what != "" {
+		return what
+	}
+	if isUUID(t) {
+		return "uuid.UUID (a tenant ID)"
+	}
+	return ""
+}
+
+// fromContextValue reports whether e is a ctx.Value call, or a local variable assigned one.
+func (c *checker) fromContextValue(e ast.Expr) bool {
+	e = ast.Unparen(e)
+	if call, ok := e.(*ast.CallExpr); ok {
+		return c.isContextValue(call)
+	}
+	id, ok := e.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v := c.localVar(id)
+	if v == nil {
+		return false
+	}
+	for _, a := range c.assignments(v) {
+		if call, ok := ast.Unparen(a.expr).(*ast.CallExpr); ok && a.expr != nil && c.isContextValue(call) {
+			return true
+		}
+	}
+	return false
 }
 
 // tenantValue names the tenant value the expression holds, or "".

@@ -3,6 +3,7 @@ package tenantlint
 import (
 	"go/ast"
 	"go/token"
+	"go/types"
 	"strings"
 )
 
@@ -32,8 +33,13 @@ func (c *checker) checkGlobals(f *ast.File) {
 					continue
 				}
 				what := tenantType(obj.Type())
-				if what == "" && isUUID(obj.Type()) && strings.Contains(strings.ToLower(name.Name), "tenant") {
-					what = "uuid.UUID (a tenant ID)"
+				if what == "" && strings.Contains(strings.ToLower(name.Name), "tenant") {
+					// Types that say nothing of what they hold: the name has to.
+					if isUUID(obj.Type()) {
+						what = "uuid.UUID (a tenant ID)"
+					} else if opaque(obj.Type()) {
+						what = obj.Type().String() + " named for a tenant"
+					}
 				}
 				if what != "" {
 					c.report(name.Pos(), RuleGlobal,
@@ -43,4 +49,23 @@ func (c *checker) checkGlobals(f *ast.File) {
 			}
 		}
 	}
+}
+
+// opaque reports whether t can hold anything: an empty or unnamed interface, sync.Map,
+// atomic.Value, or a container of those. Named interfaces (error, ports) say what they hold.
+func opaque(t types.Type) bool {
+	switch u := types.Unalias(t).(type) {
+	case *types.Pointer:
+		return opaque(u.Elem())
+	case *types.Map:
+		return opaque(u.Elem())
+	case *types.Slice:
+		return opaque(u.Elem())
+	case *types.Interface:
+		return true
+	case *types.Named:
+		k := typeKey(u)
+		return k == "sync.Map" || k == "sync/atomic.Value"
+	}
+	return false
 }

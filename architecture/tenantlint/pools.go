@@ -34,11 +34,13 @@ var settingsNames = map[string]bool{"url": true, "dsn": true, "connstring": true
 
 // checkPool reports a pool or connection made outside bootstrap and the PostgreSQL core.
 func (c *checker) checkPool(call *ast.CallExpr) {
-	if c.under("bootstrap", corePostgres+"/pgtest") || c.pkg == corePostgres {
+	if c.under("bootstrap") || c.pkg == corePostgres {
 		return
 	}
-	// Tests of the PostgreSQL adapters open pools on their own test database.
-	if c.test && c.under(corePostgres) {
+	// Tests of the PostgreSQL adapters, and their test kits (pgtest: a migrated database per test),
+	// open pools on their own test database. A kit is known by its import of testing: it needs a
+	// testing.TB for anything it does.
+	if c.under(corePostgres) && (c.test || c.importsTesting()) {
 		return
 	}
 	f := c.callee(call)
@@ -111,4 +113,19 @@ func qualifiedName(f *types.Func) string {
 		prefix += n.Obj().Name() + "."
 	}
 	return prefix + f.Name()
+}
+
+// importsTesting reports whether a non-test file of the package imports the testing package.
+func (c *checker) importsTesting() bool {
+	for _, f := range c.pass.Files {
+		if strings.HasSuffix(c.pass.Fset.File(f.Pos()).Name(), "_test.go") {
+			continue
+		}
+		for _, imp := range f.Imports {
+			if imp.Path.Value == `"testing"` {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@ package projects
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -27,11 +28,17 @@ var byTenant map[uuid.UUID]*projectCache // want `tenant-in-global: package-leve
 
 var tenantID uuid.UUID // want `tenant-in-global: package-level variable tenantID holds a uuid.UUID \(a tenant ID\)`
 
-// Variables holding no tenant are fine.
+var tenantsBySlug sync.Map // want `tenant-in-global: package-level variable tenantsBySlug holds a sync.Map named for a tenant`
+
+var lastTenant any // want `tenant-in-global: package-level variable lastTenant holds a any named for a tenant`
+
+// Variables holding no tenant are fine, whatever their name.
 var (
-	requests int64
-	errGone  = errors.New("gone")
-	systemID uuid.UUID
+	requests       int64
+	errGone        = errors.New("gone")
+	systemID       uuid.UUID
+	ErrTenantGone  = errors.New("tenant gone")
+	tenantRequests atomic.Int64
 )
 
 type projectCache struct {
@@ -56,6 +63,24 @@ func List(ctx context.Context) uuid.UUID {
 		return id
 	}
 	return tc.TenantID()
+}
+
+// fromHelper reads it through a variable.
+func fromHelper(ctx context.Context) tenant.Context {
+	v := ctx.Value(tenantKey{})
+	tc, _ := v.(tenant.Context) // want `tenant-in-context-value: reads a tenant.Context from ctx.Value`
+	return tc
+}
+
+// switched reads it in a type switch.
+func switched(ctx context.Context) string {
+	switch v := ctx.Value(tenantKey{}).(type) {
+	case tenant.Context: // want `tenant-in-context-value: reads a tenant.Context from ctx.Value`
+		return v.TenantID().String()
+	case string:
+		return v
+	}
+	return ""
 }
 
 // RequestID reads a value that is no tenant: fine.

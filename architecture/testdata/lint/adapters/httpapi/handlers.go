@@ -4,7 +4,6 @@ package httpapi
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/google/uuid"
 
@@ -17,20 +16,27 @@ import (
 
 type tenantKey struct{}
 
+// request stands in for an HTTP request: its context and its query parameters.
+type request struct {
+	ctx   context.Context
+	query map[string]string
+}
+
 // withTenant is the edge's own plumbing: fine here.
-func withTenant(r *http.Request, tc tenant.Context) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), tenantKey{}, tc))
+func withTenant(r request, tc tenant.Context) request {
+	r.ctx = context.WithValue(r.ctx, tenantKey{}, tc)
+	return r
 }
 
 // tenantOf reads it back at the edge: fine here.
-func tenantOf(r *http.Request) tenant.Context {
-	tc, _ := r.Context().Value(tenantKey{}).(tenant.Context)
+func tenantOf(r request) tenant.Context {
+	tc, _ := r.ctx.Value(tenantKey{}).(tenant.Context)
 	return tc
 }
 
 // forged builds the TenantContext from a query parameter.
-func forged(r *http.Request) (tenant.Context, error) {
-	id, err := uuid.Parse(r.URL.Query().Get("tenant"))
+func forged(r request) (tenant.Context, error) {
+	id, err := uuid.Parse(r.query["tenant"])
 	if err != nil {
 		return tenant.Context{}, err
 	}

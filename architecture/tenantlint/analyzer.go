@@ -46,6 +46,7 @@ func run(pass *analysis.Pass) (any, error) {
 		c.file = f
 		c.test = strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go")
 		c.checkGlobals(f)
+		c.stack = c.stack[:0]
 		ast.Inspect(f, c.visit)
 	}
 	return nil, nil
@@ -57,9 +58,16 @@ type checker struct {
 	pkg  string // package path relative to Module, without a _test suffix
 	file *ast.File
 	test bool // the file is a _test.go file
+	// stack holds the nodes from the file down to the one being visited.
+	stack []ast.Node
 }
 
 func (c *checker) visit(n ast.Node) bool {
+	if n == nil {
+		c.stack = c.stack[:len(c.stack)-1]
+		return true
+	}
+	c.stack = append(c.stack, n)
 	switch n := n.(type) {
 	case *ast.CallExpr:
 		c.checkContextWithValue(n)

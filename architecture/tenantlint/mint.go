@@ -2,6 +2,7 @@ package tenantlint
 
 import (
 	"go/ast"
+	"go/types"
 )
 
 // checkMint reports a TenantContext made outside its two sanctioned paths: tenancy.Resolve on a
@@ -14,6 +15,12 @@ func (c *checker) checkMint(call *ast.CallExpr) {
 		return
 	}
 	switch {
+	case isSystemPath(f):
+		// The system path is for commands and jobs; a request has its TenantContext already.
+		if handler := c.enclosingHandler(); handler != "" && !c.test {
+			c.report(call.Pos(), RuleMint,
+				"%s makes a TenantContext inside a request handler (%s); a request's TenantContext is the one tenant resolution made", qualifiedName(f), handler)
+		}
 	case inModule(f, "domain/tenant/issue"), inModule(f, "domain/tenant") && f.Name() == "IssueContext":
 		if c.under("application/tenancy", "application/operator", "domain/tenant") {
 			return
@@ -31,7 +38,7 @@ func (c *checker) checkMint(call *ast.CallExpr) {
 // checkListing reports every-tenant listing outside bootstrap and the operator use cases. Request
 // code that can enumerate tenants is one loop away from serving the wrong one.
 func (c *checker) checkListing(call *ast.CallExpr) {
-	if c.test || c.under("bootstrap", "application/operator") {
+	if c.test {
 		return
 	}
 	f := c.callee(call)
@@ -44,6 +51,51 @@ func (c *checker) checkListing(call *ast.CallExpr) {
 	if !listing || n == nil {
 		return
 	}
+	// bootstrap may list, for commands and jobs, but not in a request handler it contributes.
+	handler := c.enclosingHandler()
+	if c.under("bootstrap", "application/operator") && handler == "" {
+		return
+	}
+	where := "outside bootstrap"
+	if handler != "" {
+		where = "in a request handler (" + handler + ")"
+	}
 	c.report(call.Pos(), RuleTenantListing,
-		"%s lists every tenant; only bootstrap (commands, jobs) may, never request code", qualifiedName(f))
+		"%s lists every tenant %s; only commands and jobs wired in bootstrap may, never request code", qualifiedName(f), where)
+}
+
+// isSystemPath reports whether f is a method of operator.System: TenantContexts outside requests.
+func isSystemPath(f *types.Func) bool {
+	n := receiverNamed(f)
+	return n != nil && n.Obj().Name() == "System" && inModule(f, "application/operator")
+}
+
+// requestTypes mark a function as a request handler when it takes one of them.
+var requestTypes = map[string]bool{
+	"github.com/labstack/echo/v4.Context": true,
+	"net/http.Request":                    true,
+	"net/http.ResponseWriter":             true,
+}
+
+// enclosingHandler names the parameter that makes a function around the node being visited a
+// request handler, or "".
+func (c *checker) enclosingHandler() string {
+	for i := len(c.stack) - 1; i >= 0; i-- {
+		var ft *ast.FuncType
+		switch fn := c.stack[i].(type) {
+		case *ast.FuncLit:
+			ft = fn.Type
+		case *ast.FuncDecl:
+			ft = fn.Type
+		default:
+			continue
+		}
+		for _, field := range ft.Params.List {
+			t := c.pass.TypesInfo.TypeOf(field.Type)
+			if t != nil && requestTypes[typeKey(t)] {
+				return "takes " + types.TypeString(t, func(p *types.Package) string { return p.Name() })
+			}
+		}
+	}
+	return ""
 }

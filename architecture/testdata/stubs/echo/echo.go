@@ -1,2 +1,7 @@
-// Package echo is an empty stand-in so fixtures can import github.com/labstack/echo/v4 without the network.
+// Package echo is a stand-in so fixtures can import github.com/labstack/echo/v4 without the network.
 package echo
+
+// Context is a stand-in for a request's context.
+type Context interface {
+	QueryParam(name string) string
+}

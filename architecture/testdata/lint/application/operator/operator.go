@@ -4,6 +4,8 @@ package operator
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/domain/tenant/issue"
 	"github.com/tenantcore/tenantcore/ports"
@@ -18,4 +20,13 @@ func (a *Admin) List(ctx context.Context) ([]tenant.Tenant, error) {
 }
 
 // System makes Contexts outside requests.
-func System(t tenant.Tenant) (tenant.Context, error) { return issue.Context(t) }
+type System struct{ dir ports.TenantDirectory }
+
+// ContextByID loads the tenant, then makes its Context.
+func (s *System) ContextByID(ctx context.Context, id uuid.UUID) (tenant.Context, error) {
+	t, err := s.dir.TenantByID(ctx, id)
+	if err != nil {
+		return tenant.Context{}, err
+	}
+	return issue.Context(t)
+}

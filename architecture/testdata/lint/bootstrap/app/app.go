@@ -1,9 +1,12 @@
-// Package app is the composition root: it may open pools and list tenants, but makes TenantContexts
-// only through operator.System.
+// Package app is the composition root: it may open pools and list tenants for commands and jobs,
+// but makes TenantContexts only through operator.System, and never in a request handler.
 package app
 
 import (
 	"context"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
 
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/application/operator"
@@ -12,8 +15,8 @@ import (
 	"github.com/tenantcore/tenantcore/ports"
 )
 
-// Run wires and runs a job over every tenant.
-func Run(ctx context.Context, registry ports.TenantRegistry) error {
+// Run wires and runs a job over every tenant: fine, but for the gate.
+func Run(ctx context.Context, registry ports.TenantRegistry, system *operator.System) error {
 	if _, err := postgres.NewPool(ctx, postgres.Config{}); err != nil {
 		return err
 	}
@@ -22,11 +25,35 @@ func Run(ctx context.Context, registry ports.TenantRegistry) error {
 		return err
 	}
 	for _, t := range list {
-		if _, err := operator.System(t); err != nil {
+		if _, err := system.ContextByID(ctx, t.ID()); err != nil {
 			return err
 		}
 		_, _ = issue.Context(t) // want `tenant-context-mint: issue.Context makes a TenantContext outside tenant resolution and operator.System`
 	}
-	var _ tenant.Context
 	return nil
+}
+
+// Routes contributes handlers from bootstrap: request code, whatever package it sits in.
+func Routes(registry ports.TenantRegistry, system *operator.System) []func(echo.Context) error {
+	fromParameter := func(c echo.Context) error {
+		id, err := uuid.Parse(c.QueryParam("tenant_id"))
+		if err != nil {
+			return err
+		}
+		_, err = system.ContextByID(context.Background(), id) // want `tenant-context-mint: operator.System.ContextByID makes a TenantContext inside a request handler \(takes echo.Context\)`
+		return err
+	}
+	inEveryTenant := func(c echo.Context) error {
+		list, err := registry.ListTenants(context.Background()) // want `cross-tenant-listing: ports.TenantRegistry.ListTenants lists every tenant in a request handler \(takes echo.Context\)`
+		var found []tenant.Context
+		for _, t := range list {
+			lookup := func() {
+				tc, _ := system.ContextByID(context.Background(), t.ID()) // want `tenant-context-mint: operator.System.ContextByID makes a TenantContext inside a request handler`
+				found = append(found, tc)
+			}
+			lookup()
+		}
+		return err
+	}
+	return []func(echo.Context) error{fromParameter, inEveryTenant}
 }

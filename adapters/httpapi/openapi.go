@@ -12,8 +12,9 @@ import (
 // OpenAPIPath is where the API description is served.
 const OpenAPIPath = APIPrefix + "/openapi.json"
 
-// openAPIYAML is the source of the API description. It is YAML so that it can carry comments and
-// share the operations of the /t/{slug} aliases through anchors; clients get JSON.
+// openAPIYAML is the source of the API description. It is YAML so that it can carry comments;
+// clients get JSON, completed with the /t/{slug} aliases and the shared problem responses (see
+// complete), which the source states once, in its components.
 //
 //go:embed openapi.yaml
 var openAPIYAML []byte
@@ -24,6 +25,9 @@ var openAPIJSON = sync.OnceValues(func() ([]byte, error) {
 	doc, err := openapi3.NewLoader().LoadFromData(openAPIYAML)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: load openapi.yaml: %w", err)
+	}
+	if err := complete(doc); err != nil {
+		return nil, fmt.Errorf("httpapi: complete openapi.yaml: %w", err)
 	}
 	b, err := doc.MarshalJSON()
 	if err != nil {

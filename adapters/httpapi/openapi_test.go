@@ -62,10 +62,11 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	assert.Equal(t, "3.1.0", doc.OpenAPI)
 	assert.True(t, doc.IsOpenAPI31OrLater())
 
-	// The served JSON must load back to the document the YAML source loads to, or clients would
-	// read another contract than the one the tests hold the server to.
+	// The served JSON must load back to the document the YAML source loads to, completed, or
+	// clients would read another contract than the one the tests hold the server to.
 	src, err := openapi3.NewLoader().LoadFromData(openAPIYAML)
 	require.NoError(t, err)
+	require.NoError(t, complete(src))
 	require.NoError(t, src.Validate(context.Background()))
 	want, err := src.MarshalJSON()
 	require.NoError(t, err)
@@ -225,4 +226,47 @@ var echoParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 // openAPIPath turns echo's /users/:id into OpenAPI's /users/{id}.
 func openAPIPath(echoPath string) string {
 	return echoParam.ReplaceAllString(echoPath, "{$1}")
+}
+
+// TestOpenAPICompletionRefusesCopies: the aliases and the shared responses come from the
+// components; a source that writes one out fails, naming it.
+func TestOpenAPICompletionRefusesCopies(t *testing.T) {
+	load := func(extra string) *openapi3.T {
+		t.Helper()
+		src := strings.Replace(string(openAPIYAML), "\npaths:\n", "\npaths:\n"+extra, 1)
+		doc, err := openapi3.NewLoader().LoadFromData([]byte(src))
+		require.NoError(t, err)
+		return doc
+	}
+	copied := `  /api/v1/copies:
+    get:
+      operationId: copies
+      parameters:
+        - $ref: "#/components/parameters/TenantID"
+      responses:
+        "200":
+          description: ok
+        "404":
+          $ref: "#/components/responses/NotFound"
+`
+	assert.ErrorContains(t, complete(load(copied)), "GET /api/v1/copies repeats the shared response 404 (NotFound)")
+	alias := `  /t/{slug}/api/v1/copies:
+    get:
+      operationId: copiesViaPath
+      responses:
+        "200":
+          description: ok
+`
+	assert.ErrorContains(t, complete(load(alias)), "/t/{slug}/api/v1/copies: the /t/{slug} aliases are generated, not written")
+
+	// A response of the operation's own, under a shared status, is no copy.
+	own := strings.Replace(copied, `          $ref: "#/components/responses/NotFound"`, "          description: no such copy", 1)
+	doc := load(own)
+	require.NoError(t, complete(doc))
+	op := doc.Paths.Value("/t/{slug}/api/v1/copies").Get
+	require.NotNil(t, op)
+	assert.Equal(t, "copiesViaPath", op.OperationID)
+	assert.Equal(t, "no such copy", *op.Responses.Value("404").Value.Description)
+	assert.Equal(t, "#/components/responses/Unavailable", op.Responses.Value("503").Ref)
+	assert.Equal(t, "#/components/responses/Forbidden", op.Responses.Value("403").Ref)
 }

@@ -58,7 +58,12 @@ func migrate(direction string) func(*testing.T, pgtest.Database) {
 		require.NoError(t, err)
 		defer func() { _ = m.Close() }()
 		if direction == "down" {
-			require.NoError(t, m.Down(context.Background()))
+			// Down to version 1, the schema before users, however many migrations follow it.
+			latest, err := postgres.LatestVersion(migrations.FS)
+			require.NoError(t, err)
+			for range latest - 1 {
+				require.NoError(t, m.Down(context.Background()))
+			}
 			return
 		}
 		_, err = m.Up(context.Background())
@@ -71,7 +76,7 @@ var schemaFaults = []schemaFault{
 		"users: " + postgres.RuleTablePresent},
 	{"SELECT on users revoked from the serving role", execAsOwner("REVOKE SELECT ON users FROM tenantcore_app"), execAsOwner("GRANT SELECT ON users TO tenantcore_app"),
 		"users: " + postgres.RuleServingGrants + ": tenantcore_app lacks SELECT"},
-	{"migrate down", migrate("down"), migrate("up"), "the schema is at version"},
+	{"migrate down", migrate("down"), migrate("up"), "the schema is at version 1"},
 	{"tenants renamed", execAsOwner("ALTER TABLE tenants RENAME TO tenants_renamed"), execAsOwner("ALTER TABLE tenants_renamed RENAME TO tenants"),
 		"public.tenants: " + postgres.RuleTenantsTable},
 }
@@ -126,23 +131,23 @@ func TestSchemaFaultsAnswerUnavailableUntilFixed(t *testing.T) {
 // migration can make, and requires readiness (which serve runs at start and /readyz on every
 // probe) to refuse, naming the table and the rule.
 func TestSelfCheckCatchesFeatureMistakes(t *testing.T) {
-	const projects = `
-CREATE TABLE projects (
+	const probes = `
+CREATE TABLE probes (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     id uuid NOT NULL,
     name text NOT NULL,
     PRIMARY KEY (tenant_id, id)
 );
-ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
-ALTER TABLE projects FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON projects
+ALTER TABLE probes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE probes FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON probes
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 `
-	const grant = "GRANT SELECT, INSERT, UPDATE, DELETE ON projects TO tenantcore_app;"
+	const grant = "GRANT SELECT, INSERT, UPDATE, DELETE ON probes TO tenantcore_app;"
 	withExemption := postgres.DefaultSchemaRules
 	withExemption.Exempt = append(append([]postgres.Exemption(nil), postgres.Exemptions...),
-		postgres.Exemption{Table: "projects", Reason: "the self-check complained"})
+		postgres.Exemption{Table: "probes", Reason: "the self-check complained"})
 
 	for _, tt := range []struct {
 		name, migration string
@@ -150,13 +155,13 @@ CREATE POLICY tenant_isolation ON projects
 		want            string
 	}{
 		{"a view over a tenant-scoped table granted to the serving role",
-			projects + grant + "CREATE VIEW project_names AS SELECT tenant_id, name FROM projects; GRANT SELECT ON project_names TO tenantcore_app;",
-			postgres.DefaultSchemaRules, "project_names: " + postgres.RuleViewInvoker},
+			probes + grant + "CREATE VIEW probe_names AS SELECT tenant_id, name FROM probes; GRANT SELECT ON probe_names TO tenantcore_app;",
+			postgres.DefaultSchemaRules, "probe_names: " + postgres.RuleViewInvoker},
 		{"a tenant-scoped table without the grant to the serving role",
-			projects, postgres.DefaultSchemaRules, "projects: " + postgres.RuleServingGrants},
+			probes, postgres.DefaultSchemaRules, "probes: " + postgres.RuleServingGrants},
 		{"a tenant-scoped table added to the exemption list to silence the self-check",
-			"CREATE TABLE projects (tenant_id uuid NOT NULL REFERENCES tenants (id), id uuid NOT NULL, PRIMARY KEY (tenant_id, id));" + grant,
-			withExemption, "projects: " + postgres.RuleExemptionNoTenant},
+			"CREATE TABLE probes (tenant_id uuid NOT NULL REFERENCES tenants (id), id uuid NOT NULL, PRIMARY KEY (tenant_id, id));" + grant,
+			withExemption, "probes: " + postgres.RuleExemptionNoTenant},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()

@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
+	"github.com/tenantcore/tenantcore/migrations"
 )
 
 func TestAdversarialSchemaFaults(t *testing.T) {
@@ -72,7 +74,14 @@ func TestAdversarialSchemaFaults(t *testing.T) {
 			[]request{get("/api/v1/tenant", xtid("globex")), get("/t/initech/api/v1/tenant")}, "public.tenants: tenants-table", nil},
 		// Last: rolling back the users migration drops its rows for good, so only the listing
 		// (now empty) can answer 200 after it.
-		{"migrate down", func(t *testing.T) { cli(t, db, "", "migrate", "down") }, func(t *testing.T) { cli(t, db, "", "migrate", "up") },
+		{"migrate down", func(t *testing.T) {
+			// Down to version 1, the schema before users, however many migrations follow it.
+			latest, err := postgres.LatestVersion(migrations.FS)
+			require.NoError(t, err)
+			for range latest - 1 {
+				cli(t, db, "", "migrate", "down")
+			}
+		}, func(t *testing.T) { cli(t, db, "", "migrate", "up") },
 			userRoutes, "the schema is at version 1", []request{get("/api/v1/users", auth)}},
 	} {
 		t.Run(f.name, func(t *testing.T) {

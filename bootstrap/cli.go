@@ -346,13 +346,16 @@ func (c CLI) dev(ctx context.Context, cfg Config, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
 	}
-	if _, err := tenant.ParseSlug(*prefix + "-00001"); err != nil {
-		return fmt.Errorf("--prefix: %w", err)
+	opts := devseed.Options{Tenants: *tenants, UsersPerTenant: *perTenant, Prefix: *prefix}
+	// Checked before hashing or connecting: a refused seed writes nothing.
+	if err := opts.Validate(); err != nil {
+		return err
 	}
 	hash, err := password.New(password.DefaultParams).Hash(SeedPassword)
 	if err != nil {
 		return err
 	}
+	opts.PasswordHash = hash
 	log, err := logging.New(logging.Config{Level: cfg.LogLevel, Format: cfg.LogFormat, Output: "stderr"})
 	if err != nil {
 		return err
@@ -364,7 +367,7 @@ func (c CLI) dev(ctx context.Context, cfg Config, args []string) error {
 		return err
 	}
 	defer seeder.Close()
-	res, err := seeder.Seed(ctx, devseed.Options{Tenants: *tenants, UsersPerTenant: *perTenant, Prefix: *prefix, PasswordHash: hash})
+	res, err := seeder.Seed(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ package devseed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/crosstenant"
+	"github.com/tenantcore/tenantcore/domain/tenant"
 )
 
 // Options says how much to seed.
@@ -27,6 +29,41 @@ type Options struct {
 	// PasswordHash is stored for every seeded user: hashing a million passwords would take hours.
 	PasswordHash string
 }
+
+// Bounds of one seed: beyond them a count is a typo, and a product past int would wrap.
+const (
+	MaxTenants        = 1_000_000
+	MaxUsersPerTenant = 1_000_000
+	MaxUsers          = 10_000_000
+)
+
+// Validate checks the options before anything is written; the error is one line naming the
+// offending option.
+func (o Options) Validate() error {
+	switch {
+	case o.Tenants < 1 || o.Tenants > MaxTenants:
+		return fmt.Errorf("tenants: %d is not between 1 and %d", o.Tenants, MaxTenants)
+	case o.UsersPerTenant < 0 || o.UsersPerTenant > MaxUsersPerTenant:
+		return fmt.Errorf("users per tenant: %d is not between 0 and %d", o.UsersPerTenant, MaxUsersPerTenant)
+	case o.UsersPerTenant > MaxUsers/o.Tenants:
+		return fmt.Errorf("tenants × users per tenant: %d × %d exceeds %d users", o.Tenants, o.UsersPerTenant, MaxUsers)
+	}
+	for _, n := range []int{1, o.Tenants} {
+		if _, err := tenant.ParseSlug(slugOf(o.prefix(), n)); err != nil {
+			return fmt.Errorf("prefix: %w", err)
+		}
+	}
+	return nil
+}
+
+func (o Options) prefix() string {
+	if o.Prefix == "" {
+		return "seed"
+	}
+	return o.Prefix
+}
+
+func slugOf(prefix string, n int) string { return fmt.Sprintf("%s-%05d", prefix, n) }
 
 // Result counts what was written.
 type Result struct {
@@ -58,15 +95,18 @@ func Open(ctx context.Context, cfg postgres.Config, log *zap.Logger) (*Seeder, e
 // Close closes the connections.
 func (s *Seeder) Close() { s.pool.Close() }
 
-// Seed writes the tenants, then their users with COPY in one cross-tenant transaction.
+// Seed writes the tenants, then their users with COPY in one cross-tenant transaction. Options
+// are validated before anything is written; if the users cannot be written, the tenants just
+// written are removed again, so that a failed seed leaves nothing behind.
 func (s *Seeder) Seed(ctx context.Context, o Options) (Result, error) {
 	start := time.Now()
-	if o.Tenants < 1 || o.UsersPerTenant < 0 || o.PasswordHash == "" {
-		return Result{}, fmt.Errorf("seed needs at least one tenant and a password hash")
+	if err := o.Validate(); err != nil {
+		return Result{}, err
 	}
-	if o.Prefix == "" {
-		o.Prefix = "seed"
+	if o.PasswordHash == "" {
+		return Result{}, errors.New("seed needs a password hash")
 	}
+	o.Prefix = o.prefix()
 	tenantIDs := make([]uuid.UUID, o.Tenants)
 	rows := make([][]any, o.Tenants)
 	for i := range o.Tenants {
@@ -75,7 +115,7 @@ func (s *Seeder) Seed(ctx context.Context, o Options) (Result, error) {
 			return Result{}, fmt.Errorf("tenant id: %w", err)
 		}
 		tenantIDs[i] = id
-		rows[i] = []any{id, fmt.Sprintf("%s-%05d", o.Prefix, i+1), fmt.Sprintf("Seed tenant %d", i+1)}
+		rows[i] = []any{id, slugOf(o.Prefix, i+1), fmt.Sprintf("Seed tenant %d", i+1)}
 	}
 	// The tenants table is not tenant-scoped; the login role writes it directly.
 	if _, err := s.pool.CopyFrom(ctx, pgx.Identifier{"tenants"}, []string{"id", "slug", "name"}, pgx.CopyFromRows(rows)); err != nil {
@@ -89,15 +129,26 @@ func (s *Seeder) Seed(ctx context.Context, o Options) (Result, error) {
 			if err != nil {
 				return fmt.Errorf("copy users: %w", err)
 			}
-			if int(n) != users {
+			if n != int64(users) {
 				return fmt.Errorf("copied %d users, want %d", n, users)
 			}
 			return nil
 		})
 	if err != nil {
-		return Result{}, err
+		return Result{}, errors.Join(err, s.removeTenants(ctx, tenantIDs))
 	}
 	return Result{Tenants: o.Tenants, Users: users, Elapsed: time.Since(start)}, nil
+}
+
+// removeTenants undoes the tenants of a seed whose users failed; it runs even when ctx was
+// canceled (an interrupted seed), within a bound of its own.
+func (s *Seeder) removeTenants(ctx context.Context, ids []uuid.UUID) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, "DELETE FROM tenants WHERE id = ANY($1)", ids); err != nil {
+		return postgres.Translate(fmt.Errorf("remove the seeded tenants: %w", err))
+	}
+	return nil
 }
 
 // userRows streams users to COPY without holding a million rows in memory.
@@ -121,7 +172,7 @@ func (u *userRows) Next() bool {
 		u.err = err
 		return false
 	}
-	u.row = []any{u.tenants[t], id, fmt.Sprintf("user%03d@%s-%05d.example.com", n+1, u.prefix, t+1), u.hash}
+	u.row = []any{u.tenants[t], id, fmt.Sprintf("user%03d@%s.example.com", n+1, slugOf(u.prefix, t+1)), u.hash}
 	u.i++
 	return true
 }

@@ -148,3 +148,15 @@ func deadline(d time.Duration) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// noStore keeps every answer out of shared caches: tenant-scoped answers vary by header, host,
+// path and bearer token, and a cache keyed on the URL alone would hand one tenant's data to
+// another. A handler whose answer is public (the JWKS) overrides it.
+func noStore() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+			return next(c)
+		}
+	}
+}

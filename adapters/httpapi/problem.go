@@ -63,6 +63,8 @@ func toProblem(err error) Problem {
 			return newProblem(status, codeInternal, "the server failed to handle the request; quote the request_id when reporting it")
 		}
 		return newProblem(status, fe.Code(), fe.Detail())
+	case errors.Is(err, errAmbiguousFraming):
+		return newProblem(http.StatusBadRequest, codeAmbiguousFraming, "send either Content-Length or Transfer-Encoding: chunked, not both")
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this answer, and it is no server failure.
 		return newProblem(statusClientClosedRequest, codeCanceled, "the client closed the request")

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"go.uber.org/zap"
@@ -74,9 +75,9 @@ type Server struct {
 	done   chan struct{}
 }
 
-// New builds the server and its routes. Middleware order: path rewrite (pre-routing), request ID,
-// access log, panic recovery, body limit, deadline; then, per route, tenant resolution and
-// authentication, as the route builder decides (see PublicRoutes).
+// New builds the server and its routes. Middleware order: path rewrite (pre-routing), no-store,
+// request ID, access log, panic recovery, framing check, body limit, deadline; then, per route,
+// tenant resolution and authentication, as the route builder decides (see PublicRoutes).
 func New(cfg Config, d Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner = true
@@ -91,7 +92,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 
 	e.Pre(tenantPath(cfg.Tenant))
-	e.Use(requestID(), accessLog(d.Log, observeRequest), recoverPanic(),
+	e.Use(noStore(), requestID(), accessLog(d.Log, observeRequest), recoverPanic(), refuseAmbiguousFraming(),
 		middleware.BodyLimit(strconv.FormatInt(cfg.BodyLimit, 10)), deadline(cfg.RequestTimeout))
 
 	// Middleware is attached per route rather than to a group: echo would otherwise run it for
@@ -126,6 +127,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 			WriteTimeout:      cfg.WriteTimeout,
 			IdleTimeout:       cfg.IdleTimeout,
 			MaxHeaderBytes:    64 << 10,
+			ConnContext:       connContext,
 			ErrorLog:          zap.NewStdLog(d.Log.Named("http")),
 		},
 	}, nil
@@ -144,6 +146,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.srv.Addr, err)
 	}
+	ln = listener{Listener: ln, requestIDs: uuid.NewString}
 	s.ln = ln
 	s.log.Info("http server listening", zap.String("addr", ln.Addr().String()))
 	go func() {

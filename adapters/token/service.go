@@ -150,6 +150,9 @@ func (s *Service) Verify(raw string) (auth.Principal, error) {
 	if len(raw) > maxTokenLen {
 		return auth.Principal{}, unauthenticated(fmt.Errorf("token longer than %d bytes", maxTokenLen))
 	}
+	if err := checkShape(raw); err != nil {
+		return auth.Principal{}, unauthenticated(err)
+	}
 	var c claims
 	if _, err := s.parser.ParseWithClaims(raw, &c, s.key); err != nil {
 		return auth.Principal{}, unauthenticated(err)
@@ -186,6 +189,10 @@ func parseID(claim, s string) (uuid.UUID, error) {
 	}
 	if id == uuid.Nil {
 		return uuid.Nil, fmt.Errorf("claim %s is the nil UUID", claim)
+	}
+	// uuid.Parse also reads {…}, urn:uuid:…, upper case and undashed forms; a token has one.
+	if id.String() != s {
+		return uuid.Nil, fmt.Errorf("claim %s is not a UUID in canonical form", claim)
 	}
 	return id, nil
 }

@@ -6,6 +6,8 @@ package main
 
 import (
 	"bufio"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,7 +32,7 @@ func TestAdversarialProtocol(t *testing.T) {
 		w.smuggling(t)
 	})
 
-	for _, c := range w.protocolCases() {
+	for _, c := range w.protocolCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			r := w.srv.do(t, c.req)
 			if c.want.status == http.StatusNotImplemented {
@@ -73,14 +76,18 @@ func (w *world) smuggling(t *testing.T) {
 		want: problem(http.StatusBadRequest, "request.ambiguous_framing")}, r)
 
 	// Nothing more: the connection ends without a second answer (EOF or reset, not a timeout).
-	_, err = http.ReadResponse(br, nil)
+	second, err := http.ReadResponse(br, nil)
+	if err == nil {
+		_ = second.Body.Close()
+	}
 	require.Error(t, err, "the hidden request was answered")
 	var ne net.Error
 	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the server kept the connection open: %v", err)
 }
 
 // protocolCases are requests answered before or around routing; each answer is a problem.
-func (w *world) protocolCases() []tcase {
+func (w *world) protocolCases(t *testing.T) []tcase {
+	exp := strconv.FormatInt(time.Now().Add(10*time.Minute).Unix(), 10)
 	post := func(headers ...string) request {
 		return request{method: http.MethodPost, target: "/api/v1/auth/token", headers: append([]string{xtid("acme")}, headers...)}
 	}
@@ -91,6 +98,16 @@ func (w *world) protocolCases() []tcase {
 		{"framing: negative Content-Length", post("Content-Length: -1"), problem(400, "request.malformed")},
 		{"framing: two different Content-Lengths", post("Content-Length: 1", "Content-Length: 2"), problem(400, "request.malformed")},
 		{"header: name with a space", get("/api/v1/tenant", "X Tenant: acme"), problem(400, "request.malformed")},
+
+		// Tokens signed with the real key whose JSON a lenient parser reads one way and a reader
+		// of the first value another: each is refused as a whole.
+		{"token: exp as a string", get("/api/v1/me", bearer(w.signRaw(t, validHeader, w.rawClaims(w.adaA.ID, `"tid":"`+w.acme.ID+`","exp":"`+exp+`"`)))), problem(401, "auth.unauthenticated")},
+		{"token: tid in braces", get("/api/v1/me", bearer(w.signRaw(t, validHeader, w.rawClaims(w.adaA.ID, `"tid":"{`+w.acme.ID+`}","exp":`+exp)))), problem(401, "auth.unauthenticated")},
+		{"token: tid as urn:uuid", get("/api/v1/me", bearer(w.signRaw(t, validHeader, w.rawClaims(w.adaA.ID, `"tid":"urn:uuid:`+w.acme.ID+`","exp":`+exp)))), problem(401, "auth.unauthenticated")},
+		{"token: duplicate tid, globex last", get("/api/v1/users", bearer(w.signRaw(t, validHeader, w.rawClaims(w.adaG.ID, `"tid":"`+w.acme.ID+`","tid":"`+w.globex.ID+`","exp":`+exp)))), problem(401, "auth.unauthenticated")},
+		{"token: duplicate kid in the header", get("/api/v1/me", bearer(w.signRaw(t, `{"alg":"EdDSA","kid":"k0","kid":"k1"}`, w.rawClaims(w.adaA.ID, `"tid":"`+w.acme.ID+`","exp":`+exp)))), problem(401, "auth.unauthenticated")},
+		{"token: unknown crit extension", get("/api/v1/me", bearer(w.signRaw(t, `{"alg":"EdDSA","kid":"k1","crit":["x-tenant"],"x-tenant":"globex"}`, w.rawClaims(w.adaA.ID, `"tid":"`+w.acme.ID+`","exp":`+exp)))), problem(401, "auth.unauthenticated")},
+		{"token: control, same construction", get("/api/v1/me", bearer(w.signRaw(t, validHeader, w.rawClaims(w.adaA.ID, `"tid":"`+w.acme.ID+`","exp":`+exp)))), ok("acme", w.adaA.ID)},
 
 		// A shared cache keyed on the URL alone must keep none of these.
 		{"cache: tenant by header", get("/api/v1/tenant", xtid("acme")), ok("acme", w.acme.ID)},
@@ -105,4 +122,20 @@ func (w *world) protocolCases() []tcase {
 		{"cache: problem, unknown tenant", get("/api/v1/tenant", xtid("nobody")), problem(404, "tenant.not_found")},
 		{"cache: problem, no token", get("/api/v1/me", xtid("acme")), problem(401, "auth.unauthenticated")},
 	}
+}
+
+const validHeader = `{"alg":"EdDSA","typ":"JWT","kid":"k1"}`
+
+// rawClaims is the JSON text of valid claims for sub, with rest (tid and exp) written verbatim.
+func (w *world) rawClaims(sub, rest string) string {
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	return `{"iss":"` + issuer + `","aud":"` + audience + `","sub":"` + sub + `","iat":` + now + `,"nbf":` + now +
+		`,"jti":"` + uuid.NewString() + `",` + rest + `}`
+}
+
+// signRaw signs header and claims given as JSON text with the server's key k1.
+func (w *world) signRaw(t *testing.T, header, claims string) string {
+	t.Helper()
+	input := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + base64.RawURLEncoding.EncodeToString([]byte(claims))
+	return input + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(w.k1, []byte(input)))
 }

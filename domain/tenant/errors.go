@@ -11,7 +11,7 @@ var (
 	ErrAmbiguous   = fault.New(fault.Invalid, "tenant.ambiguous", "the request names more than one tenant")
 	ErrMismatch    = fault.New(fault.Forbidden, "tenant.mismatch", "the credentials belong to another tenant")
 	ErrSlugTaken   = fault.New(fault.Conflict, "tenant.slug_taken", "a tenant with this slug already exists")
-	ErrInvalidName = fault.New(fault.Invalid, "tenant.invalid_name", "the tenant name must be 1 to 200 printable characters")
+	ErrInvalidName = fault.New(fault.Invalid, "tenant.invalid_name", "the tenant name must be 1 to 200 visible characters: no control, format or text-direction characters")
 	// ErrNoContext is a programming error: a tenant-scoped operation was called with the zero Context.
 	ErrNoContext = fault.New(fault.Internal, "tenant.context_missing", "a tenant-scoped operation ran without a tenant")
 	// ErrCrossTenant refuses an entity that belongs to another tenant than the operation's Context.

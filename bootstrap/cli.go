@@ -351,7 +351,7 @@ func (c CLI) dev(ctx context.Context, cfg Config, args []string) error {
 	if err := opts.Validate(); err != nil {
 		return err
 	}
-	hash, err := password.New(password.DefaultParams).Hash(SeedPassword)
+	hash, err := password.New(password.DefaultParams).Hash(ctx, SeedPassword)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package ports
 
 import (
+	"context"
 	"time"
 
 	"github.com/tenantcore/tenantcore/domain/auth"
@@ -19,9 +20,12 @@ type TokenVerifier interface {
 
 // PasswordHasher hashes passwords and compares them in constant time.
 type PasswordHasher interface {
-	Hash(password string) (string, error)
-	// Matches reports whether password matches the encoded hash; an error means the hash is unusable.
-	Matches(encodedHash, password string) (bool, error)
+	// Hash and Matches wait for their turn while ctx lasts: hashing is bounded, and a caller that
+	// has gone must not keep a place in the queue. ctx's error, wrapped, says it ended first.
+	Hash(ctx context.Context, password string) (string, error)
+	// Matches reports whether password matches the encoded hash; any other error means the hash is
+	// unusable.
+	Matches(ctx context.Context, encodedHash, password string) (bool, error)
 }
 
 // Clock tells the time, so that use cases can be tested at fixed instants.

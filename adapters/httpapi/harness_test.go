@@ -318,9 +318,11 @@ const hashPrefix = "hash:"
 // fakeHasher "hashes" by prefixing: cheap, deterministic and obviously not the plaintext.
 type fakeHasher struct{}
 
-func (fakeHasher) Hash(pw string) (string, error) { return hashPrefix + pw, nil }
+func (fakeHasher) Hash(_ context.Context, pw string) (string, error) { return hashPrefix + pw, nil }
 
-func (fakeHasher) Matches(hash, pw string) (bool, error) { return hash == hashPrefix+pw, nil }
+func (fakeHasher) Matches(_ context.Context, hash, pw string) (bool, error) {
+	return hash == hashPrefix+pw, nil
+}
 
 // fakeTokens issues and verifies readable tokens "tok.<user>.<tenant>".
 type fakeTokens struct{}

@@ -1,6 +1,7 @@
 package password
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -98,22 +99,39 @@ func New(p Params) *Argon2id {
 	return &Argon2id{params: p, slots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
 }
 
-// idKey is argon2.IDKey within a slot.
-func (a *Argon2id) idKey(password, salt []byte, t, m uint32, p uint8, n uint32) []byte {
-	a.slots <- struct{}{}
-	defer func() { <-a.slots }()
-	return argon2.IDKey(password, salt, t, m, p, n)
+// idKey is argon2.IDKey within a slot. Waiting for the slot ends with ctx: a login whose client
+// has gone, or whose deadline has passed, leaves the queue at once instead of hashing for nobody
+// ahead of the logins still waited for. A hash that has started runs to its end, but its result
+// is not used once ctx is done.
+func (a *Argon2id) idKey(ctx context.Context, password, salt []byte, t, m uint32, p uint8, n uint32) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("argon2id: waiting for a hashing slot: %w", err)
+	}
+	select {
+	case a.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("argon2id: waiting for a hashing slot: %w", ctx.Err())
+	}
+	key := argon2.IDKey(password, salt, t, m, p, n)
+	<-a.slots
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("argon2id: hashing: %w", err)
+	}
+	return key, nil
 }
 
 // Hash returns password hashed with a fresh random salt, in the PHC string format
 // $argon2id$v=19$m=<KiB>,t=<iterations>,p=<lanes>$<salt>$<key>, both in unpadded standard base64.
-func (a *Argon2id) Hash(password string) (string, error) {
+func (a *Argon2id) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("argon2id: generating salt: %w", err)
 	}
 	p := a.params
-	key := a.idKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, keyLen)
+	key, err := a.idKey(ctx, []byte(password), salt, p.Iterations, p.Memory, p.Parallelism, keyLen)
+	if err != nil {
+		return "", err
+	}
 	return fmt.Sprintf("%sv=%d$m=%d,t=%d,p=%d$%s$%s", prefix, argon2.Version, p.Memory, p.Iterations, p.Parallelism,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -121,7 +139,7 @@ func (a *Argon2id) Hash(password string) (string, error) {
 // Matches reports whether password hashes to encodedHash under the parameters, salt and key length
 // that encodedHash records, whatever the parameters of a. An error means encodedHash is malformed or
 // asks for a cost outside the accepted bounds.
-func (a *Argon2id) Matches(encodedHash, password string) (bool, error) {
+func (a *Argon2id) Matches(ctx context.Context, encodedHash, password string) (bool, error) {
 	h, err := decode(encodedHash)
 	if err != nil {
 		return false, err
@@ -131,7 +149,10 @@ func (a *Argon2id) Matches(encodedHash, password string) (bool, error) {
 	if n > maxKeyLen { // decode made sure of it; repeated so that the narrowing below is visibly safe
 		return false, errMalformed
 	}
-	key := a.idKey([]byte(password), h.salt, p.Iterations, p.Memory, p.Parallelism, uint32(n))
+	key, err := a.idKey(ctx, []byte(password), h.salt, p.Iterations, p.Memory, p.Parallelism, uint32(n))
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(key, h.key) == 1, nil
 }
 

@@ -1,6 +1,7 @@
 package password_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -16,22 +17,22 @@ var cheap = password.Params{Memory: 64, Iterations: 1, Parallelism: 1}
 func TestHashRoundTrip(t *testing.T) {
 	h := password.New(password.DefaultParams)
 
-	encoded, err := h.Hash("correct horse battery staple")
+	encoded, err := h.Hash(context.Background(), "correct horse battery staple")
 	require.NoError(t, err)
 	assert.Regexp(t, `^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`, encoded)
 
-	ok, err := h.Matches(encoded, "correct horse battery staple")
+	ok, err := h.Matches(context.Background(), encoded, "correct horse battery staple")
 	require.NoError(t, err)
 	assert.True(t, ok)
 }
 
 func TestMatchesWrongPassword(t *testing.T) {
 	h := password.New(cheap)
-	encoded, err := h.Hash("secret")
+	encoded, err := h.Hash(context.Background(), "secret")
 	require.NoError(t, err)
 
 	for _, wrong := range []string{"", "Secret", "secret ", "secre", "secret\x00"} {
-		ok, err := h.Matches(encoded, wrong)
+		ok, err := h.Matches(context.Background(), encoded, wrong)
 		require.NoError(t, err)
 		assert.False(t, ok, "password %q", wrong)
 	}
@@ -39,12 +40,12 @@ func TestMatchesWrongPassword(t *testing.T) {
 
 func TestMatchesUsesParamsOfTheHash(t *testing.T) {
 	old := password.New(cheap)
-	encoded, err := old.Hash("secret")
+	encoded, err := old.Hash(context.Background(), "secret")
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(encoded, "$argon2id$v=19$m=64,t=1,p=1$"), encoded)
 
 	current := password.New(password.Params{Memory: 128, Iterations: 3, Parallelism: 2})
-	ok, err := current.Matches(encoded, "secret")
+	ok, err := current.Matches(context.Background(), encoded, "secret")
 	require.NoError(t, err)
 	assert.True(t, ok)
 }
@@ -55,20 +56,20 @@ func TestMatchesReferenceVector(t *testing.T) {
 	const encoded = "$argon2id$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo"
 	h := password.New(cheap)
 
-	ok, err := h.Matches(encoded, "password")
+	ok, err := h.Matches(context.Background(), encoded, "password")
 	require.NoError(t, err)
 	assert.True(t, ok)
 
-	ok, err = h.Matches(encoded, "passwore")
+	ok, err = h.Matches(context.Background(), encoded, "passwore")
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
 
 func TestHashesOfSamePasswordDiffer(t *testing.T) {
 	h := password.New(cheap)
-	a, err := h.Hash("secret")
+	a, err := h.Hash(context.Background(), "secret")
 	require.NoError(t, err)
-	b, err := h.Hash("secret")
+	b, err := h.Hash(context.Background(), "secret")
 	require.NoError(t, err)
 	assert.NotEqual(t, a, b)
 }
@@ -80,7 +81,7 @@ func TestMatchesRejectsMalformedHashes(t *testing.T) {
 	)
 	valid := "$argon2id$v=19$m=64,t=1,p=1$" + salt + "$" + key
 	h := password.New(cheap)
-	_, err := h.Matches(valid, "x")
+	_, err := h.Matches(context.Background(), valid, "x")
 	require.NoError(t, err, "the base of the table must be well formed")
 
 	tests := []struct {
@@ -120,7 +121,7 @@ func TestMatchesRejectsMalformedHashes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ok, err := h.Matches(tt.hash, "x")
+			ok, err := h.Matches(context.Background(), tt.hash, "x")
 			require.Error(t, err)
 			assert.False(t, ok)
 		})
@@ -148,7 +149,7 @@ func TestParamsValidate(t *testing.T) {
 func BenchmarkHash(b *testing.B) {
 	h := password.New(password.DefaultParams)
 	for b.Loop() {
-		if _, err := h.Hash("correct horse battery staple"); err != nil {
+		if _, err := h.Hash(context.Background(), "correct horse battery staple"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -156,10 +157,10 @@ func BenchmarkHash(b *testing.B) {
 
 func BenchmarkMatches(b *testing.B) {
 	h := password.New(password.DefaultParams)
-	encoded, err := h.Hash("correct horse battery staple")
+	encoded, err := h.Hash(context.Background(), "correct horse battery staple")
 	require.NoError(b, err)
 	for b.Loop() {
-		if _, err := h.Matches(encoded, "correct horse battery staple"); err != nil {
+		if _, err := h.Matches(context.Background(), encoded, "correct horse battery staple"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -210,14 +210,17 @@ var _ ports.PasswordHasher = (*fakeHasher)(nil)
 
 const hashPrefix = "hash:"
 
-func (h *fakeHasher) Hash(password string) (string, error) {
+func (h *fakeHasher) Hash(_ context.Context, password string) (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.hashed = append(h.hashed, password)
 	return hashPrefix + password, nil
 }
 
-func (h *fakeHasher) Matches(encodedHash, password string) (bool, error) {
+func (h *fakeHasher) Matches(ctx context.Context, encodedHash, password string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err // as the real hasher: a caller that has gone gets no slot
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.matched = append(h.matched, encodedHash)

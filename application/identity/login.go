@@ -34,7 +34,7 @@ type Login struct {
 // NewLogin prepares the use case. It hashes a random password once so that a login for an unknown
 // email verifies against a real hash and costs the same as a wrong password.
 func NewLogin(users ports.UserRepository, hasher ports.PasswordHasher, issuer ports.TokenIssuer) (*Login, error) {
-	dummy, err := hasher.Hash(rand.Text())
+	dummy, err := hasher.Hash(context.Background(), rand.Text())
 	if err != nil {
 		return nil, fmt.Errorf("prepare login: %w", err)
 	}
@@ -62,7 +62,7 @@ func (l *Login) Handle(ctx context.Context, tc tenant.Context, in Credentials) (
 			return auth.Token{}, err
 		}
 	}
-	ok, err := l.hasher.Matches(hash, password)
+	ok, err := l.hasher.Matches(ctx, hash, password)
 	if err != nil {
 		return auth.Token{}, fmt.Errorf("verify password: %w", err)
 	}

@@ -73,7 +73,7 @@ func (c *CreateUser) Handle(ctx context.Context, tc tenant.Context, in CreateUse
 	if err := user.ValidatePassword(in.Password); err != nil {
 		return user.User{}, err
 	}
-	hash, err := c.hasher.Hash(in.Password)
+	hash, err := c.hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return user.User{}, fmt.Errorf("hash password: %w", err)
 	}

@@ -6,9 +6,11 @@ package main
 // and both recover once the schema is repaired, without a restart.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +129,50 @@ func waitFor(t *testing.T, srv *server, status int, what string) {
 		}
 		require.True(t, time.Now().Before(deadline), "%s: still %d: %s", what, r.status, r.body)
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServeRefusesFeatureSchemaMistakes: a migration of a new feature that leaves a hole in the
+// walls stops serve at start, with one line naming the table and the rule.
+func TestServeRefusesFeatureSchemaMistakes(t *testing.T) {
+	const probes = `
+CREATE TABLE probes (
+    tenant_id uuid NOT NULL REFERENCES tenants (id),
+    id uuid NOT NULL,
+    name text NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE probes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE probes FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON probes
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+`
+	const grant = "GRANT SELECT, INSERT, UPDATE, DELETE ON probes TO tenantcore_app;"
+	for _, tt := range []struct {
+		name, migration, want string
+	}{
+		{"a table without the grant to the serving role", probes, "probes: serving-role-grants"},
+		{"a view over a tenant-scoped table granted to the serving role",
+			probes + grant + "CREATE VIEW probe_names AS SELECT tenant_id, name FROM probes; GRANT SELECT ON probe_names TO tenantcore_app;",
+			"probe_names: view-security-invoker"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			_, err := db.OwnerPool(t).Exec(context.Background(), tt.migration)
+			require.NoError(t, err)
+
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binPath, "serve")
+			cmd.Env = baseEnv(map[string]string{"DATABASE_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "error"})
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err = cmd.Run()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "serve must refuse to start; stderr: %s", stderr.String())
+			assert.Equal(t, 1, exit.ExitCode())
+			assert.Contains(t, stderr.String(), tt.want)
+		})
 	}
 }

@@ -2,14 +2,50 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// ExecMode is how the statements of a tenant transaction reach the server.
+type ExecMode string
+
+const (
+	// ModeUnnamed sends every statement as the unnamed statement, parsed and planned with each
+	// execution; parameter and result types are described once per process. It works through
+	// any pooler, PgBouncer's transaction mode included. The default.
+	ModeUnnamed ExecMode = "unnamed"
+	// ModePrepared prepares each statement once per server connection. It saves the server's
+	// parse and plan work but needs connections that keep prepared statements: PostgreSQL
+	// directly, or a pooler that tracks them (PgBouncer 1.21 and later with max_prepared_statements).
+	ModePrepared ExecMode = "prepared"
+)
+
+// ParseExecMode reads a mode name; the empty string is the default.
+func ParseExecMode(s string) (ExecMode, error) {
+	switch ExecMode(s) {
+	case "", ModeUnnamed:
+		return ModeUnnamed, nil
+	case ModePrepared:
+		return ModePrepared, nil
+	}
+	return "", fmt.Errorf("unknown statement mode %q (want %s or %s)", s, ModeUnnamed, ModePrepared)
+}
+
 // DB is a connection pool of this adapter, handed to the stores it builds. Wiring code outside the
 // adapter holds a DB and never a driver type, so it cannot run SQL around the tenant-scoped stores.
 type DB struct {
-	pool *pgxpool.Pool
+	pool             *pgxpool.Pool
+	role             string
+	mode             ExecMode
+	statementTimeout time.Duration
+	descriptions     *descriptionCache
+
+	// What the server is, learned on first use and kept: see sessionFacts.
+	factsMu sync.Mutex
+	facts   *sessionFacts
 }
 
 // Open opens a pool (see NewPool) wrapped as a DB.
@@ -18,11 +54,22 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{pool: pool}, nil
+	return newDB(pool, cfg), nil
 }
 
-// Wrap adopts an existing pool, for tests and tools that opened one with NewPool.
-func Wrap(pool *pgxpool.Pool) *DB { return &DB{pool: pool} }
+// Wrap adopts an existing pool, for tests and tools that opened one with NewPool. Transactions run
+// as role (empty: the login role) in the default mode.
+func Wrap(pool *pgxpool.Pool, role string) *DB {
+	return newDB(pool, Config{Role: role})
+}
+
+func newDB(pool *pgxpool.Pool, cfg Config) *DB {
+	mode := cfg.Mode
+	if mode == "" {
+		mode = ModeUnnamed
+	}
+	return &DB{pool: pool, role: cfg.Role, mode: mode, statementTimeout: cfg.StatementTimeout, descriptions: newDescriptionCache()}
+}
 
 // Close closes the pool, waiting for acquired connections to be released.
 func (db *DB) Close() { db.pool.Close() }

@@ -19,7 +19,7 @@ import (
 // revoked, a migration rolled back) counts as unavailable too: it is an operator's fault to be
 // fixed, during which clients should retry, and readiness reports it.
 func Translate(err error) error {
-	if err == nil || !unavailable(err) {
+	if err == nil || !unavailable(err) || errors.Is(err, fault.ErrUnavailable) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", fault.ErrUnavailable, err)
@@ -55,9 +55,41 @@ var schemaFault = map[string]bool{
 
 // uniqueViolation returns the constraint name when err is a unique violation.
 func uniqueViolation(err error) (string, bool) {
+	return violation(err, "23505")
+}
+
+func violation(err error, code string) (string, bool) {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if errors.As(err, &pgErr) && pgErr.Code == code {
 		return pgErr.ConstraintName, true
 	}
 	return "", false
+}
+
+// translateConstraint maps a unique or foreign-key violation to its domain error (from conflicts
+// or references, else a generic one), and labels every other error with the operation and table;
+// domain errors pass unchanged.
+func translateConstraint(op, table string, conflicts, references map[string]error, err error) error {
+	if err == nil {
+		return nil
+	}
+	var fe *fault.Error
+	if errors.As(err, &fe) && !errors.Is(err, fault.ErrUnavailable) {
+		return err
+	}
+	if name, ok := uniqueViolation(err); ok {
+		if mapped, found := conflicts[name]; found {
+			return mapped
+		}
+	}
+	if name, ok := violation(err, "23503"); ok {
+		if mapped, found := references[name]; found {
+			return mapped
+		}
+		if op == "delete" {
+			return fault.ErrStillReferenced
+		}
+		return fault.ErrReferenceNotFound
+	}
+	return fmt.Errorf("postgres %s %s: %w", op, table, Translate(err))
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -57,23 +58,20 @@ func TestScopedStatementsUseTenantLedIndex(t *testing.T) {
 	var tenantID, userID uuid.UUID
 	require.NoError(t, owner.QueryRow(ctx, "SELECT tenant_id, id FROM users ORDER BY random() LIMIT 1").Scan(&tenantID, &userID))
 
-	repo := postgres.NewScopedRepository(postgres.Wrap(db.ServingPool(t)), usersTable())
+	repo := postgres.NewScopedRepository(db.ServingDB(t), usersTable())
 	args := map[string][]any{
 		"get":        {tenantID, userID},
 		"list":       {tenantID, 21},
 		"list_after": {tenantID, userID, 21},
 		"delete":     {tenantID, userID},
 	}
-	serving := db.ServingPool(t)
 	for name, sql := range repo.Statements() {
 		t.Run(name, func(t *testing.T) {
-			tx, err := serving.Begin(ctx)
-			require.NoError(t, err)
-			defer func() { _ = tx.Rollback(ctx) }() // EXPLAIN of a DELETE plans it without running it
-			_, err = tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenantID.String())
-			require.NoError(t, err)
 			var raw []byte
-			require.NoError(t, tx.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sql, args[name]...).Scan(&raw))
+			// EXPLAIN of a DELETE plans it without running it; the transaction is rolled back anyway.
+			db.AsServingRole(t, tenantID.String(), func(tx pgx.Tx) {
+				require.NoError(t, tx.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sql, args[name]...).Scan(&raw))
+			})
 			var plans []struct {
 				Plan planNode `json:"Plan"`
 			}

@@ -3,15 +3,14 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// AppRole is the role every serving connection switches to; migrations create it. It owns no
-// table and cannot bypass row-level security.
+// AppRole is the role tenant-scoped statements run as; migrations create it. It owns no table and
+// cannot bypass row-level security.
 const AppRole = "tenantcore_app"
 
 // Config configures a connection pool.
@@ -21,12 +20,20 @@ type Config struct {
 	MinConns         int32
 	ConnectTimeout   time.Duration
 	StatementTimeout time.Duration
-	// Role is switched to right after connecting; empty keeps the login role (operators' tools).
+	// Role is the role every transaction runs as. Empty keeps the login role (operators' tools).
+	// AppRole makes each transaction switch to it with SET LOCAL ROLE, unless the login role is
+	// already a safe serving role (neither superuser nor BYPASSRLS, owner of no table with
+	// row-level security), which is what a Citus deployment needs.
 	Role string
+	// Mode is how statements are sent; the zero value is ModeUnnamed.
+	Mode ExecMode
 }
 
-// NewPool opens a pool. Connections are made lazily: once serving, a database that goes away makes
-// requests fail with "unavailable" until it returns. (serve itself checks the database at start.)
+// NewPool opens a pool whose connections carry no state of ours: no startup parameter a
+// transaction-mode pooler would refuse, no session role, no named prepared statement unless Mode
+// asks for them. Everything a transaction needs is set inside it (see tenantTx). Connections are
+// made lazily: once serving, a database that goes away makes requests fail with "unavailable"
+// until it returns.
 func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
@@ -44,20 +51,12 @@ func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	if cfg.ConnectTimeout > 0 {
 		pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
 	}
-	if cfg.StatementTimeout > 0 {
-		pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(cfg.StatementTimeout.Milliseconds(), 10)
-	}
+	// application_name is one of the few startup parameters PgBouncer passes on.
 	pc.ConnConfig.RuntimeParams["application_name"] = "tenantcore"
-	if cfg.Role != "" {
-		setRole := "SET ROLE " + pgx.Identifier{cfg.Role}.Sanitize()
-		pc.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
-			// Session-level on purpose: the role is a property of the connection, unlike the
-			// tenant, which is set per transaction.
-			if _, err := conn.Exec(ctx, setRole); err != nil {
-				return fmt.Errorf("switch to role %s: %w", cfg.Role, err)
-			}
-			return nil
-		}
+	if cfg.Mode != ModePrepared {
+		// Statements that do not go through the tenant transaction (catalog reads, tools) must not
+		// leave named prepared statements behind either: describe with the unnamed statement.
+		pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantcore/tenantcore/domain/fault"
 )
 
@@ -45,7 +47,8 @@ func NewReadiness(db *DB, want int64, rules SchemaRules) *Readiness {
 // Check returns nil when ready, else an error matching fault.ErrUnavailable with the reason.
 func (r *Readiness) Check(ctx context.Context) error {
 	var have int64
-	err := r.db.pool.QueryRow(ctx, "SELECT COALESCE(max(version_id), 0) FROM "+MigrationTable).Scan(&have)
+	err := r.db.run(ctx, uuid.Nil, statement{sql: "SELECT COALESCE(max(version_id), 0) FROM " + MigrationTable,
+		rows: func(scan func(...any) error) error { return scan(&have) }})
 	if err != nil {
 		return fmt.Errorf("%w: read schema version: %w", notReady, err)
 	}

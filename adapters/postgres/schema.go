@@ -66,6 +66,7 @@ const (
 	RuleServingRole   = "serving-role"
 	RuleServingGrants = "serving-role-grants"
 	RuleViewInvoker   = "view-security-invoker"
+	RuleTenantSetting = "tenant-setting"
 	// The exemption list's own rules.
 	RuleExemptionReason   = "exemption-reason"
 	RuleExemptionExists   = "exemption-exists"
@@ -294,35 +295,16 @@ func collectStrings(ctx context.Context, q querier, sql string, args ...any) ([]
 }
 
 // CheckIsolation is the start-up and readiness self-check: it returns the schema violations plus
-// any reason the serving pool's role could bypass row-level security (superuser, BYPASSRLS, or
-// owner of a tenant-scoped table). An empty result means both walls stand.
+// what a tenant transaction on db actually runs as and sees (see probeTenantTransaction). An
+// empty result means both walls stand.
 func CheckIsolation(ctx context.Context, db *DB, rules SchemaRules) ([]Violation, error) {
 	out, err := InspectSchema(ctx, db.pool, rules)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		role              string
-		super, bypass     bool
-		ownedScopedTables []string
-	)
-	err = db.pool.QueryRow(ctx, `
-SELECT current_user, r.rolsuper, r.rolbypassrls,
-       COALESCE((SELECT array_agg(c.relname ORDER BY c.relname)
-                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT (c.relname = ANY($2))
-                   AND pg_has_role(current_user, c.relowner, 'USAGE')), '{}')
-FROM pg_roles r WHERE r.rolname = current_user`, rules.Schema, rules.exemptNames()).Scan(&role, &super, &bypass, &ownedScopedTables)
+	probed, err := probeTenantTransaction(ctx, db, rules)
 	if err != nil {
-		return nil, Translate(fmt.Errorf("inspect serving role: %w", err))
+		return nil, err
 	}
-	if super || bypass {
-		out = append(out, Violation{Table: "-", Rule: RuleServingRole,
-			Detail: fmt.Sprintf("statements run as %s, which bypasses row-level security (superuser: %t, bypassrls: %t)", role, super, bypass)})
-	}
-	for _, t := range ownedScopedTables {
-		out = append(out, Violation{Table: t, Rule: RuleServingRole,
-			Detail: fmt.Sprintf("statements run as %s, which owns the table", role)})
-	}
-	return out, nil
+	return append(out, probed...), nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -280,12 +281,12 @@ func TestServingRoleCannotBypassRLS(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 
-	serving, err := postgres.CheckIsolation(ctx, postgres.Wrap(db.ServingPool(t)), postgres.DefaultSchemaRules)
+	serving, err := postgres.CheckIsolation(ctx, db.ServingDB(t), postgres.DefaultSchemaRules)
 	require.NoError(t, err)
 	assert.Empty(t, serving, "the serving role passes the self-check")
 
 	// The login role of the test server is a superuser: the self-check must refuse to serve with it.
-	owner, err := postgres.CheckIsolation(ctx, postgres.Wrap(db.OwnerPool(t)), postgres.DefaultSchemaRules)
+	owner, err := postgres.CheckIsolation(ctx, db.OwnerDB(t), postgres.DefaultSchemaRules)
 	require.NoError(t, err)
 	var rules []string
 	for _, v := range owner {
@@ -300,7 +301,7 @@ func TestSelfCheckFailsWhenRLSIsDisabled(t *testing.T) {
 	_, err := db.OwnerPool(t).Exec(ctx, "ALTER TABLE users NO FORCE ROW LEVEL SECURITY")
 	require.NoError(t, err)
 
-	ready := postgres.NewReadiness(postgres.Wrap(db.ServingPool(t)), 1, postgres.DefaultSchemaRules)
+	ready := postgres.NewReadiness(db.ServingDB(t), 1, postgres.DefaultSchemaRules)
 	err = ready.Check(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "users: row-level-security")
@@ -312,7 +313,7 @@ func TestReadinessWantsLatestSchema(t *testing.T) {
 	latest, err := postgres.LatestVersion(migrations.FS)
 	require.NoError(t, err)
 	require.Positive(t, latest)
-	serving := postgres.Wrap(db.ServingPool(t))
+	serving := db.ServingDB(t)
 	require.NoError(t, postgres.NewReadiness(serving, latest, postgres.DefaultSchemaRules).Check(ctx))
 	require.NoError(t, postgres.NewReadiness(serving, latest-1, postgres.DefaultSchemaRules).Check(ctx),
 		"an older binary keeps serving on a newer, additively migrated schema")
@@ -326,7 +327,7 @@ func TestReadinessWantsLatestSchema(t *testing.T) {
 func seedTwoTenants(t *testing.T, owner *pgxpool.Pool) (a, b tenant.Tenant) {
 	t.Helper()
 	ctx := context.Background()
-	store := postgres.NewTenantStore(postgres.Wrap(owner))
+	store := postgres.NewTenantStore(postgres.Wrap(owner, ""))
 	for i, slug := range []string{"acme", "globex"} {
 		tn, err := tenant.New(slug, slug)
 		require.NoError(t, err)
@@ -348,24 +349,17 @@ func TestUnfilteredSelectSeesOnlyCurrentTenant(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 	a, b := seedTwoTenants(t, db.OwnerPool(t))
-	serving := db.ServingPool(t)
-
 	countAs := func(tenantID string) (n int, emails []string) {
-		tx, err := serving.Begin(ctx)
-		require.NoError(t, err)
-		defer func() { _ = tx.Rollback(ctx) }()
-		if tenantID != "" {
-			_, err = tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenantID)
+		db.AsServingRole(t, tenantID, func(tx pgx.Tx) {
+			rows, err := tx.Query(ctx, "SELECT email FROM users") // deliberately unfiltered
 			require.NoError(t, err)
-		}
-		rows, err := tx.Query(ctx, "SELECT email FROM users") // deliberately unfiltered
-		require.NoError(t, err)
-		for rows.Next() {
-			var e string
-			require.NoError(t, rows.Scan(&e))
-			emails = append(emails, e)
-		}
-		require.NoError(t, rows.Err())
+			for rows.Next() {
+				var e string
+				require.NoError(t, rows.Scan(&e))
+				emails = append(emails, e)
+			}
+			require.NoError(t, rows.Err())
+		})
 		return len(emails), emails
 	}
 
@@ -381,12 +375,17 @@ func TestUnfilteredSelectSeesOnlyCurrentTenant(t *testing.T) {
 
 	// After a transaction-local setting ends the session reports '' (not NULL): the policy must
 	// still fail closed rather than raise on ''::uuid.
-	var n2 int
-	require.NoError(t, serving.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n2))
-	assert.Zero(t, n2)
-
-	_, err := serving.Exec(ctx, "INSERT INTO users (tenant_id, id, email, password_hash) VALUES ($1, gen_random_uuid(), 'x@example.com', 'x')", a.ID())
-	require.Error(t, err, "with no tenant set, the serving role cannot write either")
+	db.AsServingRole(t, "", func(tx pgx.Tx) {
+		_, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', '', true)")
+		require.NoError(t, err)
+		var n2 int
+		require.NoError(t, tx.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n2))
+		assert.Zero(t, n2)
+	})
+	db.AsServingRole(t, "", func(tx pgx.Tx) {
+		_, err := tx.Exec(ctx, "INSERT INTO users (tenant_id, id, email, password_hash) VALUES ($1, gen_random_uuid(), 'x@example.com', 'x')", a.ID())
+		require.Error(t, err, "with no tenant set, the serving role cannot write either")
+	})
 }
 
 func TestTenantSettingDoesNotLeakThroughPooledConnection(t *testing.T) {
@@ -395,19 +394,19 @@ func TestTenantSettingDoesNotLeakThroughPooledConnection(t *testing.T) {
 	a, _ := seedTwoTenants(t, db.OwnerPool(t))
 
 	// One connection: whatever a scoped call sets, the next user of that connection inherits.
-	pool, err := postgres.NewPool(ctx, postgres.Config{URL: db.URL, MaxConns: 1, Role: postgres.AppRole})
+	pool, err := postgres.NewPool(ctx, postgres.Config{URL: db.ServingURL(t), MaxConns: 1})
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 
 	tc := tenanttest.Context(t, a)
-	repo := postgres.NewScopedRepository(postgres.Wrap(pool), usersTable())
+	repo := postgres.NewScopedRepository(postgres.Wrap(pool, postgres.AppRole), usersTable())
 	items, err := repo.ListForTenant(ctx, tc, portsPage(10))
 	require.NoError(t, err)
 	require.Len(t, items.Items, 1, "the scoped call saw its tenant's row")
 
 	var setting string
-	var visible int
-	require.NoError(t, pool.QueryRow(ctx, "SELECT current_setting('app.tenant_id', true), (SELECT count(*) FROM users)").Scan(&setting, &visible))
+	var sameRole bool
+	require.NoError(t, pool.QueryRow(ctx, "SELECT COALESCE(current_setting('app.tenant_id', true), ''), current_user = session_user").Scan(&setting, &sameRole))
 	assert.Empty(t, setting, "the tenant setting ended with the scoped call's transaction")
-	assert.Zero(t, visible)
+	assert.True(t, sameRole, "the serving role ended with the scoped call's transaction")
 }

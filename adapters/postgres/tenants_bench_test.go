@@ -13,7 +13,7 @@ import (
 func BenchmarkTenantBySlug(b *testing.B) {
 	ctx := context.Background()
 	db := pgtest.New(b)
-	registry := postgres.NewTenantStore(postgres.Wrap(db.OwnerPool(b)))
+	registry := postgres.NewTenantStore(db.OwnerDB(b))
 	acme, err := tenant.New("Acme", "acme")
 	if err != nil {
 		b.Fatal(err)
@@ -21,7 +21,7 @@ func BenchmarkTenantBySlug(b *testing.B) {
 	if _, err := registry.CreateTenant(ctx, acme); err != nil {
 		b.Fatal(err)
 	}
-	dir := postgres.NewTenantStore(postgres.Wrap(db.ServingPool(b)))
+	dir := postgres.NewTenantStore(db.ServingDB(b))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := dir.TenantBySlug(ctx, acme.Slug()); err != nil {

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tenantcore/tenantcore/adapters/postgres"
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
 	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
 )
@@ -45,24 +46,17 @@ func findScan(n planNode) (planNode, bool) {
 func planOfList(b *testing.B, db pgtest.Database) {
 	b.Helper()
 	ctx := context.Background()
-	pool := db.ServingPool(b)
-	sql := userdb.NewStore(postgres.Wrap(pool)).Statements()["list"]
+	sql := userdb.NewStore(db.ServingDB(b)).Statements()["list"]
 	var id string
 	if err := db.OwnerPool(b).QueryRow(ctx, "SELECT id::text FROM tenants WHERE slug = 'large-05000'").Scan(&id); err != nil {
 		b.Fatal(err)
 	}
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", id); err != nil {
-		b.Fatal(err)
-	}
 	var raw []byte
-	if err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+sql, id, 21).Scan(&raw); err != nil {
-		b.Fatal(err)
-	}
+	db.AsServingRole(b, id, func(tx pgx.Tx) {
+		if err := tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+sql, id, 21).Scan(&raw); err != nil {
+			b.Fatal(err)
+		}
+	})
 	var plans []struct {
 		Plan planNode `json:"Plan"`
 	}

@@ -58,3 +58,9 @@ var (
 	ErrNotFound      = New(NotFound, "resource.not_found", "the resource does not exist")
 	ErrUnavailable   = New(Unavailable, "server.unavailable", "a dependency is unavailable, retry later")
 )
+
+// Errors of references between resources, for foreign keys no domain error names.
+var (
+	ErrReferenceNotFound = New(Invalid, "resource.reference_not_found", "the request refers to a resource that does not exist")
+	ErrStillReferenced   = New(Conflict, "resource.still_referenced", "the resource is still referenced by others")
+)

@@ -81,27 +81,83 @@ func NewEmpty(t testing.TB) Database {
 	return Database{URL: withDatabase(t, ServerURL(), name), Name: name}
 }
 
-// ServingPool opens a pool that runs as the unprivileged serving role, as the server does.
-func (d Database) ServingPool(t testing.TB) *pgxpool.Pool {
+// PoolerEnv names the variable that routes serving connections through a connection pooler in
+// transaction mode (host:port of a PgBouncer whose databases fall through to the test server).
+// Administrative work (creating, migrating and inspecting databases) always goes direct.
+const PoolerEnv = "TENANTCORE_TEST_POOLER"
+
+// ServingURL is the URL serving connections use: through the pooler when PoolerEnv is set, else
+// the same as URL.
+func (d Database) ServingURL(t testing.TB) string {
 	t.Helper()
-	return d.pool(t, postgres.AppRole)
+	addr := os.Getenv(PoolerEnv)
+	if addr == "" {
+		return d.URL
+	}
+	u, err := url.Parse(d.URL)
+	require.NoError(t, err)
+	u.Host = addr
+	return u.String()
+}
+
+// ServingDB opens a DB as the server does: on the serving URL, every transaction switching to the
+// serving role.
+func (d Database) ServingDB(t testing.TB) *postgres.DB {
+	t.Helper()
+	return d.open(t, d.ServingURL(t), postgres.AppRole)
+}
+
+// OwnerDB opens a DB whose transactions run as the login role (the schema owner), as operators'
+// tools do.
+func (d Database) OwnerDB(t testing.TB) *postgres.DB {
+	t.Helper()
+	return d.open(t, d.URL, "")
+}
+
+func (d Database) open(t testing.TB, url, role string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), postgres.Config{
+		URL: url, MaxConns: 8, ConnectTimeout: 5 * time.Second, StatementTimeout: 30 * time.Second, Role: role,
+	})
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	return db
 }
 
 // OwnerPool opens a pool with the login role: for fixtures and for inspecting what the serving
 // role cannot see.
 func (d Database) OwnerPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	return d.pool(t, "")
-}
-
-func (d Database) pool(t testing.TB, role string) *pgxpool.Pool {
-	t.Helper()
 	pool, err := postgres.NewPool(context.Background(), postgres.Config{
-		URL: d.URL, MaxConns: 8, ConnectTimeout: 5 * time.Second, StatementTimeout: 30 * time.Second, Role: role,
+		URL: d.URL, MaxConns: 8, ConnectTimeout: 5 * time.Second,
 	})
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	return pool
+}
+
+// AsServingRole runs fn in a transaction on the serving URL that has switched to the serving role
+// and, unless tenantID is empty, set the tenant: for tests that send deliberately unfiltered SQL
+// to see what row-level security alone allows. The transaction is rolled back.
+func (d Database) AsServingRole(t testing.TB, tenantID string, fn func(tx pgx.Tx)) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(d.ServingURL(t))
+	require.NoError(t, err)
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe // no named statements: poolers
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	tx, err := conn.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	_, err = tx.Exec(ctx, "SET LOCAL ROLE "+postgres.AppRole)
+	require.NoError(t, err)
+	if tenantID != "" {
+		_, err = tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenantID)
+		require.NoError(t, err)
+	}
+	fn(tx)
 }
 
 // withDatabase replaces the database of a postgres:// URL.

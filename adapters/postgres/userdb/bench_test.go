@@ -6,17 +6,17 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
-	"github.com/tenantcore/tenantcore/domain/user"
+	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
 	"github.com/tenantcore/tenantcore/ports"
 )
 
-// BenchmarkGetForTenant compares the scoped repository (squirrel-built statement, application
-// filter, RLS setting in the same batch, serving role) with the same lookup written by hand: one
-// pgx query with WHERE tenant_id = $1 AND id = $2 on the login role, no RLS. Run both in one
-// invocation and read them as a ratio.
+// BenchmarkGetForTenant compares the scoped repository (a whole tenant transaction in one batch:
+// BEGIN, the settings, the statement, COMMIT), in the unnamed and the prepared statement modes,
+// with the same lookup written by hand: one pgx query with WHERE tenant_id = $1 AND id = $2 on
+// the login role, prepared, no RLS. Run them in one invocation and read them as ratios.
 func BenchmarkGetForTenant(b *testing.B) {
 	ctx := context.Background()
 	db := pgtest.New(b)
@@ -32,33 +32,21 @@ func BenchmarkGetForTenant(b *testing.B) {
 			}
 		}
 	})
-	b.Run("handwritten-batch-rls", func(b *testing.B) {
-		serving := db.ServingPool(b)
+	b.Run("scoped-prepared", func(b *testing.B) {
+		db, err := postgres.Open(ctx, postgres.Config{URL: db.URL, MaxConns: 8, Role: postgres.AppRole, Mode: postgres.ModePrepared})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		store := userdb.NewStore(db)
 		b.ReportAllocs()
 		for b.Loop() {
-			batch := &pgx.Batch{}
-			batch.Queue("SELECT set_config('app.tenant_id', $1, true)", w.a.TenantID().String())
-			batch.Queue(`SELECT tenant_id, id, email, password_hash, is_active, created_at, updated_at
-				FROM users WHERE tenant_id = $1 AND id = $2`, w.a.TenantID(), target.ID())
-			br := serving.SendBatch(ctx, batch)
-			if _, err := br.Exec(); err != nil {
-				b.Fatal(err)
-			}
-			var (
-				tenantID, id         uuid.UUID
-				email, hash          string
-				active               bool
-				createdAt, updatedAt time.Time
-			)
-			if err := br.QueryRow().Scan(&tenantID, &id, &email, &hash, &active, &createdAt, &updatedAt); err != nil {
-				b.Fatal(err)
-			}
-			if err := br.Close(); err != nil {
+			if _, err := store.GetForTenant(ctx, w.a, target.ID()); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("handwritten", func(b *testing.B) {
+	b.Run("handwritten-no-rls", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			var (
@@ -73,7 +61,6 @@ func BenchmarkGetForTenant(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			_ = user.UnmarshalFromDatabase(id, tenantID, email, hash, active, createdAt, updatedAt)
 		}
 	})
 }

@@ -137,7 +137,7 @@ func (c CLI) db(ctx context.Context, cfg Config, args []string) error {
 	if len(args) != 1 || args[0] != "create" {
 		return c.usageError("db create")
 	}
-	created, err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL)
+	created, err := postgres.EnsureDatabase(ctx, cfg.DatabaseAdminURL)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (c CLI) migrate(ctx context.Context, cfg Config, args []string) error {
 	if len(args) != 1 {
 		return c.usageError("migrate up|down|status")
 	}
-	m, err := postgres.NewMigrator(cfg.DatabaseURL, migrations.FS)
+	m, err := postgres.NewMigrator(cfg.DatabaseAdminURL, migrations.FS)
 	if err != nil {
 		return err
 	}
@@ -375,7 +375,7 @@ func (c CLI) dev(ctx context.Context, cfg Config, args []string) error {
 }
 
 func (c CLI) poolConfig(cfg Config, role string) postgres.Config {
-	return postgres.Config{URL: cfg.DatabaseURL, MaxConns: 2, ConnectTimeout: cfg.DBConnectTimeout,
+	return postgres.Config{URL: cfg.DatabaseAdminURL, MaxConns: 2, ConnectTimeout: cfg.DBConnectTimeout,
 		StatementTimeout: cfg.DBStatementTimeout, Role: role}
 }
 

@@ -20,6 +20,7 @@ type Config struct {
 	DatabaseURL        string
 	DatabaseAdminURL   string
 	DatabaseListenURL  string
+	DBStatementMode    string
 	DBMaxConns         int32
 	DBMinConns         int32
 	DBConnectTimeout   time.Duration
@@ -108,7 +109,7 @@ func masked(v Variable) Variable {
 // Variables lists every variable Config reads, in README order.
 var Variables = []Variable{
 	masked(declare("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tenantcore?sslmode=disable",
-		"PostgreSQL URL of the login role (owner of the schema); serving connections switch to tenantcore_app",
+		"serving connections: PostgreSQL, a PgBouncer in transaction mode or a Citus coordinator; a login that could bypass row-level security switches to tenantcore_app in each transaction",
 		func(c *Config) *string { return &c.DatabaseURL }, parseDatabaseURL)),
 	masked(derivedFrom("DATABASE_URL", declare("DATABASE_ADMIN_URL", "",
 		"URL for migrations and the administrative CLI (db, migrate, tenant, user, dev seed)",
@@ -116,13 +117,15 @@ var Variables = []Variable{
 	masked(derivedFrom("DATABASE_ADMIN_URL", declare("DATABASE_LISTEN_URL", "",
 		"session connection used for LISTEN (tenant change feed); must not go through a transaction pooler",
 		func(c *Config) *string { return &c.DatabaseListenURL }, parseDatabaseURL))),
+	declare("DB_STATEMENT_MODE", "unnamed", "unnamed (works through any pooler) or prepared (per-connection prepared statements: PostgreSQL directly, or PgBouncer 1.21+ with max_prepared_statements)",
+		func(c *Config) *string { return &c.DBStatementMode }, parseOneOf("unnamed", "prepared")),
 	declare("DB_MAX_CONNS", "16", "maximum connections of the serving pool (1–1000)",
 		func(c *Config) *int32 { return &c.DBMaxConns }, parseInt[int32](1, 1000)),
 	declare("DB_MIN_CONNS", "2", "connections kept open when idle (0–DB_MAX_CONNS)",
 		func(c *Config) *int32 { return &c.DBMinConns }, parseInt[int32](0, 1000)),
 	declare("DB_CONNECT_TIMEOUT", "3s", "timeout to establish one database connection",
 		func(c *Config) *time.Duration { return &c.DBConnectTimeout }, parseDuration),
-	declare("DB_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout of serving connections",
+	declare("DB_STATEMENT_TIMEOUT", "5s", "statement_timeout set in every serving transaction (SET LOCAL)",
 		func(c *Config) *time.Duration { return &c.DBStatementTimeout }, parseDuration),
 	declare("HTTP_ADDR", ":8080", "listen address host:port, port 0–65535 (0: any free port, logged at start)",
 		func(c *Config) *string { return &c.HTTPAddr }, parseListenAddr),

@@ -62,6 +62,7 @@ func newServingDB(lc fx.Lifecycle, cfg Config) (*postgres.DB, error) {
 		ConnectTimeout:   cfg.DBConnectTimeout,
 		StatementTimeout: cfg.DBStatementTimeout,
 		Role:             postgres.AppRole,
+		Mode:             postgres.ExecMode(cfg.DBStatementMode),
 	})
 	if err != nil {
 		return nil, err
@@ -112,7 +113,7 @@ func newTenantCache(store *postgres.TenantStore, cfg Config) *tenantcache.Direct
 }
 
 func runTenantChangeFeed(lc fx.Lifecycle, cache *tenantcache.Directory, cfg Config, log *zap.Logger) error {
-	feed, err := postgres.NewTenantChangeFeed(cfg.DatabaseURL, cfg.DBConnectTimeout, log.Named("tenant-feed"),
+	feed, err := postgres.NewTenantChangeFeed(cfg.DatabaseListenURL, cfg.DBConnectTimeout, log.Named("tenant-feed"),
 		func(c postgres.TenantChange) { cache.Invalidate(c.ID, c.Slugs...) },
 		cache.Purge)
 	if err != nil {

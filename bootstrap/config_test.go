@@ -92,7 +92,7 @@ var badValues = map[string][]string{
 	"SHUTDOWN_TIMEOUT":         {""},
 	"LOG_LEVEL":                {"loud"},
 	"LOG_FORMAT":               {"xml"},
-	"DB_STATEMENT_MODE":        {"named", "PREPARED"},
+	"DB_STATEMENT_MODE":        {"named", "simple"},
 	"TENANT_STRATEGIES":        {"header,cookie", "header,header", " , "},
 	"TENANT_HEADER":            {"X Tenant", ""},
 	"TENANT_BASE_DOMAIN":       {"exa\u212Ample.com", "a..b", "ex ample.com"},

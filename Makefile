@@ -18,11 +18,15 @@ MAIN_PKG       := ./bootstrap/cmd/tenantcore
 MIGRATIONS_DIR := migrations
 PG_URL         := bootstrap/dev/postgres.sh
 
+# Tests that talk to PostgreSQL only directly (migrations, plans, outages through their own proxy,
+# process signals): the PgBouncer phase would run them a second time for nothing.
+DIRECT_ONLY_TESTS := TestScopedStatementsUseTenantLedIndex|TestSchemaInvariants|TestDatabaseOutage|TestGracefulShutdownDrainsInFlight|TestServeExitsZeroOnSIGTERM|TestServeRefusesUnsafeDatabase
+
 # Go files checked by gofmt (testdata holds fixtures, .data the local database).
 GO_FILES = find . \( -path ./.git -o -path ./$(BIN_DIR) -o -path ./.data -o -name testdata -o -name vendor \) -prune \
 	-o -type f -name '*.go' -print0
 
-.PHONY: help build run test lint fmt tools migrate-up migrate-down migrate-status migrate-new bench ci clean
+.PHONY: help build run test test-pgbouncer lint fmt tools migrate-up migrate-down migrate-status migrate-new bench ci clean
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -39,11 +43,29 @@ run: build ## Create the database, apply migrations and serve
 	$(APP) migrate up; \
 	exec $(APP) serve
 
-test: ## Run all tests with the race detector against PostgreSQL
+test: ## Run all tests with the race detector against PostgreSQL, then again through PgBouncer
 	@url=$$($(PG_URL)); \
 	export DATABASE_URL=$$url; \
 	go test -race -count=1 -timeout 10m ./...; \
 	echo "==> isolation suite again, with the application filter compiled out (RLS alone)"; \
+	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter ./adapters/postgres/...
+	@$(MAKE) test-pgbouncer
+
+test-pgbouncer: ## The isolation, end-to-end and adversarial suites through PgBouncer (transaction mode)
+	@url=$$($(PG_URL)); \
+	export DATABASE_URL=$$url; \
+	if ! command -v pgbouncer >/dev/null 2>&1; then \
+		if [[ -n "$${CI:-}" ]]; then echo "pgbouncer is not installed; CI needs it (apt-get install pgbouncer)" >&2; exit 1; fi; \
+		echo "==> PgBouncer phase skipped: pgbouncer is not installed (Debian: apt-get install pgbouncer)"; \
+		exit 0; \
+	fi; \
+	export PGBOUNCER_STATE=$$(mktemp); \
+	addr=$$(bootstrap/dev/pgbouncer.sh start); \
+	trap 'bootstrap/dev/pgbouncer.sh stop' EXIT; \
+	export TENANTCORE_TEST_POOLER=$$addr; \
+	echo "==> through PgBouncer at $$addr: isolation suites (both walls, filter alone), end-to-end, adversarial"; \
+	go test -race -count=1 -timeout 10m -skip '$(DIRECT_ONLY_TESTS)' ./adapters/postgres/... ./bootstrap/ ./bootstrap/cmd/tenantcore/; \
+	echo "==> through PgBouncer: RLS alone"; \
 	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter ./adapters/postgres/...
 
 lint: tools ## Check formatting, go vet, the tenant isolation analyzer and golangci-lint

@@ -31,15 +31,26 @@ type service struct {
 
 func startService(t *testing.T, extraEnv map[string]string) *service {
 	t.Helper()
-	return startServiceWith(t, extraEnv)
+	return launch(t, pgtest.New(t), extraEnv)
 }
 
 // startServiceWith starts the service with more fx options, such as a fixture module.
 func startServiceWith(t *testing.T, extraEnv map[string]string, opts ...fx.Option) *service {
 	t.Helper()
-	db := pgtest.New(t)
+	return launch(t, pgtest.New(t), extraEnv, opts...)
+}
+
+// startServiceOn is startService on a database the test prepared.
+func startServiceOn(t *testing.T, db pgtest.Database, extraEnv map[string]string) *service {
+	t.Helper()
+	return launch(t, db, extraEnv)
+}
+
+func launch(t *testing.T, db pgtest.Database, extraEnv map[string]string, opts ...fx.Option) *service {
+	t.Helper()
 	env := map[string]string{
-		"DATABASE_URL":       db.URL,
+		"DATABASE_URL":       db.ServingURL(t),
+		"DATABASE_ADMIN_URL": db.URL,
 		"HTTP_ADDR":          "127.0.0.1:0",
 		"LOG_LEVEL":          "error",
 		"TENANT_BASE_DOMAIN": "example.com",

@@ -112,8 +112,8 @@ func newTenantCache(store *postgres.TenantStore, cfg Config) *tenantcache.Direct
 	})
 }
 
-func runTenantChangeFeed(lc fx.Lifecycle, cache *tenantcache.Directory, cfg Config, log *zap.Logger) error {
-	feed, err := postgres.NewTenantChangeFeed(cfg.DatabaseListenURL, cfg.DBConnectTimeout, log.Named("tenant-feed"),
+func runTenantChangeFeed(lc fx.Lifecycle, cache *tenantcache.Directory, db *postgres.DB, cfg Config, log *zap.Logger) error {
+	feed, err := postgres.NewTenantChangeFeed(cfg.DatabaseListenURL, cfg.DBConnectTimeout, db, log.Named("tenant-feed"),
 		func(c postgres.TenantChange) { cache.Invalidate(c.ID, c.Slugs...) },
 		cache.Purge)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,24 +24,50 @@ type TenantChange struct {
 	Slugs []string
 }
 
-// TenantChangeFeed listens for tenant changes so that every running instance can drop its cached
-// copy within a second, instead of serving a deactivated tenant until the cache entry expires.
+// How the feed decides that notifications cannot arrive, and how it then polls.
+const (
+	// probeWait is how long a notification the feed sends itself may take to come back before
+	// the feed concludes that LISTEN is useless on this connection (a transaction pooler).
+	probeWait = 2 * time.Second
+	// pollEvery keeps a change within one second of every instance while polling.
+	pollEvery = 500 * time.Millisecond
+	// pollOverlap re-reads recent changes, so that a change committed after a poll but stamped
+	// (updated_at is the transaction's start) before it is still seen.
+	pollOverlap = 15 * time.Second
+)
+
+// TenantChangeFeed tells every running instance about tenant changes within a second, so that
+// it drops its cached copy instead of serving a deactivated tenant until the entry expires. It
+// listens for the tenants table's notifications; when they cannot arrive (LISTEN through a
+// transaction pooler receives nothing) it notices, says so, and polls the table instead.
 type TenantChangeFeed struct {
 	listener *pgxlisten.Listener
+	poll     *DB
+	log      *zap.Logger
+	onChange func(TenantChange)
+	onReset  func()
+
+	nonce                    string
+	connected, delivered     chan struct{}
+	connectOnce, deliverOnce sync.Once
 }
 
-// NewTenantChangeFeed returns a feed on its own connection to url. onChange receives each change;
-// onReset runs whenever the connection is (re)established, because notifications sent while it
-// was down are lost and every cached tenant must then be presumed stale.
-func NewTenantChangeFeed(url string, connectTimeout time.Duration, log *zap.Logger, onChange func(TenantChange), onReset func()) (*TenantChangeFeed, error) {
-	cfg, err := pgx.ParseConfig(url)
+// NewTenantChangeFeed returns a feed listening on its own session connection to listenURL, and
+// polling through db when notifications do not arrive. onChange receives each change; onReset
+// runs whenever the feed may have missed changes (a (re)connection, an unreadable notification),
+// and every cached tenant must then be presumed stale.
+func NewTenantChangeFeed(listenURL string, connectTimeout time.Duration, db *DB, log *zap.Logger, onChange func(TenantChange), onReset func()) (*TenantChangeFeed, error) {
+	cfg, err := pgx.ParseConfig(listenURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
 	if connectTimeout > 0 {
 		cfg.ConnectTimeout = connectTimeout
 	}
-	l := &pgxlisten.Listener{
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec // a pooler in the way must not break the probe
+	f := &TenantChangeFeed{poll: db, log: log, onChange: onChange, onReset: onReset,
+		nonce: uuid.NewString(), connected: make(chan struct{}), delivered: make(chan struct{})}
+	f.listener = &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
 			return pgx.ConnectConfig(ctx, cfg)
 		},
@@ -52,46 +79,141 @@ func NewTenantChangeFeed(url string, connectTimeout time.Duration, log *zap.Logg
 		},
 		ReconnectDelay: time.Second,
 	}
-	l.Handle(tenantChannel, feedHandler{log: log, onChange: onChange, onReset: onReset})
-	return &TenantChangeFeed{listener: l}, nil
+	f.listener.Handle(tenantChannel, feedHandler{feed: f})
+	return f, nil
 }
 
-// Run listens until ctx ends, reconnecting after failures.
+// Run listens until ctx ends, reconnecting after failures, or polls when notifications do not
+// arrive.
 func (f *TenantChangeFeed) Run(ctx context.Context) error {
-	if err := f.listener.Listen(ctx); err != nil && ctx.Err() == nil {
-		return fmt.Errorf("tenant change feed: %w", err)
+	listenCtx, stopListening := context.WithCancel(ctx)
+	defer stopListening()
+	listened := make(chan error, 1)
+	go func() { listened <- f.listener.Listen(listenCtx) }()
+
+	// The probe's clock starts at the first connection: a database that is down is not a pooler.
+	select {
+	case <-f.connected:
+	case err := <-listened:
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("tenant change feed: %w", err)
+		}
+		return nil
 	}
-	return nil
+	timer := time.NewTimer(probeWait)
+	defer timer.Stop()
+	select {
+	case <-f.delivered:
+		err := <-listened
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("tenant change feed: %w", err)
+		}
+		return nil
+	case err := <-listened:
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("tenant change feed: %w", err)
+		}
+		return nil
+	case <-timer.C:
+	}
+	stopListening()
+	<-listened
+	f.log.Warn("tenant change notifications do not arrive over DATABASE_LISTEN_URL (a transaction pooler in the way?); polling the tenants table instead",
+		zap.Duration("every", pollEvery))
+	return f.pollUntil(ctx)
 }
 
-type feedHandler struct {
-	log      *zap.Logger
-	onChange func(TenantChange)
-	onReset  func()
+// pollUntil reads recently changed tenants every pollEvery until ctx ends.
+func (f *TenantChangeFeed) pollUntil(ctx context.Context) error {
+	since := time.Now().Add(-pollOverlap)
+	ok := true
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		started := time.Now()
+		changes, err := f.changedSince(ctx, since)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil
+		case err != nil:
+			if ok {
+				f.log.Warn("tenant change feed: poll failed", zap.Error(err))
+			}
+			ok = false
+			continue
+		case !ok:
+			f.onReset() // changes may have passed unseen while polling failed
+			ok = true
+		}
+		for _, c := range changes {
+			f.onChange(c)
+		}
+		since = started.Add(-pollOverlap)
+	}
 }
+
+func (f *TenantChangeFeed) changedSince(ctx context.Context, since time.Time) ([]TenantChange, error) {
+	var out []TenantChange
+	err := f.poll.run(ctx, uuid.Nil, statement{
+		sql:  "SELECT id, slug FROM tenants WHERE updated_at > $1 OR created_at > $1",
+		args: []any{since},
+		rows: func(scan func(...any) error) error {
+			var c TenantChange
+			var slug string
+			if err := scan(&c.ID, &slug); err != nil {
+				return err
+			}
+			c.Slugs = []string{slug}
+			out = append(out, c)
+			return nil
+		},
+	})
+	return out, err
+}
+
+type feedHandler struct{ feed *TenantChangeFeed }
 
 func (h feedHandler) HandleNotification(_ context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
 	var payload struct {
 		ID      uuid.UUID `json:"id"`
 		Slug    string    `json:"slug"`
 		OldSlug string    `json:"old_slug"`
+		Probe   string    `json:"probe"`
 	}
 	if err := json.Unmarshal([]byte(n.Payload), &payload); err != nil {
 		// An unreadable change could be any tenant: forget them all.
-		h.onReset()
+		h.feed.onReset()
 		return fmt.Errorf("decode tenant change %q: %w", n.Payload, err)
+	}
+	if payload.Probe != "" {
+		if payload.Probe == h.feed.nonce {
+			h.feed.deliverOnce.Do(func() { close(h.feed.delivered) })
+		}
+		return nil // another instance's probe
 	}
 	change := TenantChange{ID: payload.ID, Slugs: []string{payload.Slug}}
 	if payload.OldSlug != "" && payload.OldSlug != payload.Slug {
 		change.Slugs = append(change.Slugs, payload.OldSlug)
 	}
-	h.onChange(change)
+	h.feed.onChange(change)
 	return nil
 }
 
-// HandleBacklog runs on every (re)connection, after LISTEN.
-func (h feedHandler) HandleBacklog(context.Context, string, *pgx.Conn) error {
-	h.log.Debug("tenant change feed connected; dropping cached tenants")
-	h.onReset()
-	return nil
+// HandleBacklog runs on every (re)connection, after LISTEN: cached tenants may have changed
+// while the feed was away, and the probe asks the server to show that notifications arrive.
+func (h feedHandler) HandleBacklog(ctx context.Context, _ string, conn *pgx.Conn) error {
+	h.feed.log.Debug("tenant change feed connected; dropping cached tenants")
+	h.feed.onReset()
+	h.feed.connectOnce.Do(func() { close(h.feed.connected) })
+	probe, err := json.Marshal(map[string]string{"probe": h.feed.nonce})
+	if err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "SELECT pg_notify($1, $2)", tenantChannel, string(probe))
+	return err
 }

@@ -168,3 +168,28 @@ func withDatabase(t testing.TB, raw, name string) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// ServingLogin is a LOGIN role that holds the serving grants by membership of the serving role and
+// nothing else: the dedicated login the README recommends for DATABASE_URL.
+const ServingLogin = "tenantcore_serving"
+
+// ServingLoginURL makes sure the ServingLogin role exists (roles belong to the cluster, so
+// concurrent tests may race to create it) and returns the serving URL logging in as it.
+func (d Database) ServingLoginURL(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, d.URL)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	_, err = conn.Exec(ctx, `DO $$
+BEGIN
+    CREATE ROLE `+ServingLogin+` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE `+postgres.AppRole+`;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END
+$$`)
+	require.NoError(t, err)
+	u, err := url.Parse(d.ServingURL(t))
+	require.NoError(t, err)
+	u.User = url.User(ServingLogin)
+	return u.String()
+}

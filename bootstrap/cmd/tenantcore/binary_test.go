@@ -130,10 +130,12 @@ func serve(t *testing.T, db pgtest.Database, env map[string]string) *server {
 	t.Helper()
 	s := &server{addr: freeAddr(t), logs: &syncBuffer{}}
 	all := map[string]string{
-		"DATABASE_URL":     db.URL,
-		"HTTP_ADDR":        s.addr,
-		"LOG_LEVEL":        "warn",
-		"SHUTDOWN_TIMEOUT": "5s",
+		// Serving connections through the pooler when the test run has one; administration direct.
+		"DATABASE_URL":       db.ServingURL(t),
+		"DATABASE_ADMIN_URL": db.URL,
+		"HTTP_ADDR":          s.addr,
+		"LOG_LEVEL":          "warn",
+		"SHUTDOWN_TIMEOUT":   "5s",
 	}
 	for k, v := range env {
 		all[k] = v

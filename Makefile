@@ -63,10 +63,11 @@ test-pgbouncer: ## The isolation, end-to-end and adversarial suites through PgBo
 	addr=$$(bootstrap/dev/pgbouncer.sh start); \
 	trap 'bootstrap/dev/pgbouncer.sh stop' EXIT; \
 	export TENANTCORE_TEST_POOLER=$$addr; \
-	echo "==> through PgBouncer at $$addr: isolation suites (both walls, filter alone), end-to-end, adversarial"; \
-	go test -race -count=1 -timeout 10m -skip '$(DIRECT_ONLY_TESTS)' ./adapters/postgres/... ./bootstrap/ ./bootstrap/cmd/tenantcore/; \
-	echo "==> through PgBouncer: RLS alone"; \
-	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter ./adapters/postgres/...
+	echo "==> through PgBouncer at $$addr: isolation suites (both walls, filter alone; RLS alone)"; \
+	go test -race -count=1 -timeout 10m -skip '$(DIRECT_ONLY_TESTS)' ./adapters/postgres/...; \
+	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter ./adapters/postgres/...; \
+	echo "==> through PgBouncer: end-to-end and adversarial suites, 2,000-request load with 40 watching sessions"; \
+	go test -count=1 -timeout 10m -skip '$(DIRECT_ONLY_TESTS)' ./bootstrap/ ./bootstrap/cmd/tenantcore/
 
 lint: tools ## Check formatting, go vet, the tenant isolation analyzer and golangci-lint
 	@echo "==> gofmt"

@@ -83,48 +83,62 @@ func NewTenantChangeFeed(listenURL string, connectTimeout time.Duration, db *DB,
 	return f, nil
 }
 
-// Run listens until ctx ends, reconnecting after failures, or polls when notifications do not
-// arrive.
+// Run listens until ctx ends, reconnecting after failures. It polls as well until a probe
+// notification proves that notifications arrive, and for good when one never does.
 func (f *TenantChangeFeed) Run(ctx context.Context) error {
 	listenCtx, stopListening := context.WithCancel(ctx)
 	defer stopListening()
 	listened := make(chan error, 1)
 	go func() { listened <- f.listener.Listen(listenCtx) }()
 
-	// The probe's clock starts at the first connection: a database that is down is not a pooler.
-	select {
-	case <-f.connected:
-	case err := <-listened:
-		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("tenant change feed: %w", err)
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	defer stopPolling()
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		f.pollUntil(pollCtx)
+	}()
+
+	stopPollingAndWait := func() {
+		stopPolling()
+		if polled != nil {
+			<-polled
+			polled = nil
 		}
-		return nil
 	}
-	timer := time.NewTimer(probeWait)
-	defer timer.Stop()
-	select {
-	case <-f.delivered:
-		err := <-listened
-		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("tenant change feed: %w", err)
+	connected, delivered := f.connected, f.delivered
+	var probeExpired <-chan time.Time // armed at the first connection: a database that is down is not a pooler
+	for {
+		select {
+		case <-connected:
+			connected = nil
+			timer := time.NewTimer(probeWait)
+			defer timer.Stop()
+			probeExpired = timer.C
+		case <-delivered:
+			delivered, probeExpired = nil, nil
+			stopPollingAndWait()
+		case <-probeExpired:
+			probeExpired, delivered = nil, nil
+			stopListening()
+			<-listened
+			listened = nil
+			f.log.Warn("tenant change notifications do not arrive over DATABASE_LISTEN_URL (a transaction pooler in the way?); polling the tenants table instead",
+				zap.Duration("every", pollEvery))
+		case err := <-listened:
+			stopPollingAndWait()
+			if err != nil && ctx.Err() == nil {
+				return fmt.Errorf("tenant change feed: %w", err)
+			}
+			return nil
+		case <-polled:
+			return nil // ctx ended while only polling
 		}
-		return nil
-	case err := <-listened:
-		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("tenant change feed: %w", err)
-		}
-		return nil
-	case <-timer.C:
 	}
-	stopListening()
-	<-listened
-	f.log.Warn("tenant change notifications do not arrive over DATABASE_LISTEN_URL (a transaction pooler in the way?); polling the tenants table instead",
-		zap.Duration("every", pollEvery))
-	return f.pollUntil(ctx)
 }
 
 // pollUntil reads recently changed tenants every pollEvery until ctx ends.
-func (f *TenantChangeFeed) pollUntil(ctx context.Context) error {
+func (f *TenantChangeFeed) pollUntil(ctx context.Context) {
 	since := time.Now().Add(-pollOverlap)
 	ok := true
 	tick := time.NewTicker(pollEvery)
@@ -132,14 +146,14 @@ func (f *TenantChangeFeed) pollUntil(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-tick.C:
 		}
 		started := time.Now()
 		changes, err := f.changedSince(ctx, since)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return nil
+			return
 		case err != nil:
 			if ok {
 				f.log.Warn("tenant change feed: poll failed", zap.Error(err))
@@ -206,14 +220,20 @@ func (h feedHandler) HandleNotification(_ context.Context, n *pgconn.Notificatio
 
 // HandleBacklog runs on every (re)connection, after LISTEN: cached tenants may have changed
 // while the feed was away, and the probe asks the server to show that notifications arrive.
-func (h feedHandler) HandleBacklog(ctx context.Context, _ string, conn *pgx.Conn) error {
+func (h feedHandler) HandleBacklog(ctx context.Context, _ string, _ *pgx.Conn) error {
 	h.feed.log.Debug("tenant change feed connected; dropping cached tenants")
 	h.feed.onReset()
 	h.feed.connectOnce.Do(func() { close(h.feed.connected) })
-	probe, err := json.Marshal(map[string]string{"probe": h.feed.nonce})
+	return h.feed.sendProbe(ctx)
+}
+
+// sendProbe notifies from another session, as a tenant change would: through a transaction
+// pooler the listening connection's own NOTIFY could come back to it on the same server
+// connection and prove nothing.
+func (f *TenantChangeFeed) sendProbe(ctx context.Context) error {
+	probe, err := json.Marshal(map[string]string{"probe": f.nonce})
 	if err != nil {
 		return err
 	}
-	_, err = conn.Exec(ctx, "SELECT pg_notify($1, $2)", tenantChannel, string(probe))
-	return err
+	return f.poll.run(ctx, uuid.Nil, statement{sql: "SELECT pg_notify($1, $2)", args: []any{tenantChannel, string(probe)}})
 }

@@ -121,7 +121,7 @@ func (f *TenantChangeFeed) Run(ctx context.Context) error {
 		case <-probeExpired:
 			probeExpired, delivered = nil, nil
 			stopListening()
-			<-listened
+			_ = <-listened // ended by stopListening; its error says nothing now
 			listened = nil
 			f.log.Warn("tenant change notifications do not arrive over DATABASE_LISTEN_URL (a transaction pooler in the way?); polling the tenants table instead",
 				zap.Duration("every", pollEvery))

@@ -8,6 +8,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -140,9 +141,10 @@ func (w *world[T]) create(t *testing.T, tc tenant.Context, n int) []T {
 func disableRLS[T any](t *testing.T, w *world[T]) {
 	t.Helper()
 	owner := w.db.OwnerPool(t)
-	_, err := owner.Exec(context.Background(), fmt.Sprintf("ALTER TABLE %s NO FORCE ROW LEVEL SECURITY", w.suite.Table))
+	table := pgx.Identifier{w.suite.Table}.Sanitize()
+	_, err := owner.Exec(context.Background(), "ALTER TABLE "+table+" NO FORCE ROW LEVEL SECURITY")
 	require.NoError(t, err)
-	_, err = owner.Exec(context.Background(), fmt.Sprintf("ALTER TABLE %s DISABLE ROW LEVEL SECURITY", w.suite.Table))
+	_, err = owner.Exec(context.Background(), "ALTER TABLE "+table+" DISABLE ROW LEVEL SECURITY")
 	require.NoError(t, err)
 }
 
@@ -172,7 +174,7 @@ func (w *world[T]) ownerCount(t *testing.T, tenantID uuid.UUID) int {
 	t.Helper()
 	var n int
 	require.NoError(t, w.db.OwnerPool(t).QueryRow(context.Background(),
-		fmt.Sprintf("SELECT count(*) FROM %s WHERE tenant_id = $1", w.suite.Table), tenantID).Scan(&n))
+		"SELECT count(*) FROM "+pgx.Identifier{w.suite.Table}.Sanitize()+" WHERE tenant_id = $1", tenantID).Scan(&n))
 	return n
 }
 

@@ -121,7 +121,9 @@ func (f *TenantChangeFeed) Run(ctx context.Context) error {
 		case <-probeExpired:
 			probeExpired, delivered = nil, nil
 			stopListening()
-			_ = <-listened // ended by stopListening; its error says nothing now
+			if err := <-listened; err != nil {
+				f.log.Debug("tenant change feed: listener stopped", zap.Error(err))
+			}
 			listened = nil
 			f.log.Warn("tenant change notifications do not arrive over DATABASE_LISTEN_URL (a transaction pooler in the way?); polling the tenants table instead",
 				zap.Duration("every", pollEvery))

@@ -114,13 +114,13 @@ migrate-new: ## Create migrations/NNNNN_<name>.sql (NAME=add_something)
 	printf -- '-- +goose Up\n\n-- +goose Down\n' > "$$file"; \
 	echo "created $$file"
 
-bench: ## Micro-benchmarks, then the load runs (full stack vs baseline, 10 vs 10,000 tenants)
+bench: ## Micro-benchmarks, then the load runs (full stack vs baseline, pool sizes, PgBouncer, 10 vs 10,000 tenants)
 	@url=$$($(PG_URL)); \
 	export DATABASE_URL=$$url; \
 	echo "==> micro-benchmarks"; \
-	go test -run '^$$' -bench . -benchmem -skip 'FullStack|TenantScale' ./...; \
+	go test -run '^$$' -bench . -benchmem -skip 'FullStack|TenantScale|PoolSize|ThroughPgBouncer' ./...; \
 	echo "==> load: full stack vs hand-written baseline, and tenant scale"; \
-	go test -run '^$$' -bench 'FullStack|TenantScale' -benchtime 1x -timeout 15m ./bootstrap/loadbench/
+	go test -run '^$$' -bench 'FullStack|PoolSize|ThroughPgBouncer|TenantScale' -benchtime 1x -timeout 30m ./bootstrap/loadbench/
 
 ci: ## Run lint, then test (what .ci/run does once PostgreSQL is up)
 	$(MAKE) lint

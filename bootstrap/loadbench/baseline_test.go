@@ -37,12 +37,12 @@ type baselineUser struct {
 }
 
 // baselinePool connects with the login role, which owns the tables: no RLS applies to it.
-func baselinePool(b *testing.B, db pgtest.Database) *pgxpool.Pool {
+func baselinePool(b *testing.B, db pgtest.Database, size int32) *pgxpool.Pool {
 	b.Helper()
 	// The same limits as the service's pool (DB_STATEMENT_TIMEOUT's default arms a timer per
 	// statement in PostgreSQL, a cost both must pay).
 	pool, err := postgres.NewPool(context.Background(), postgres.Config{
-		URL: db.URL, MaxConns: poolSize, MinConns: poolSize, StatementTimeout: 5 * time.Second,
+		URL: db.URL, MaxConns: size, MinConns: size, StatementTimeout: 5 * time.Second,
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -50,7 +50,7 @@ func seededDatabase(b *testing.B, prefix string, tenants, users int) pgtest.Data
 
 // startServer runs the service on db. Access logs are off (LOG_LEVEL=warn) so that neither
 // variant pays for them; both would pay the same.
-func startServer(b *testing.B, db pgtest.Database, extra ...fx.Option) server {
+func startServer(b *testing.B, db pgtest.Database, override map[string]string, extra ...fx.Option) server {
 	b.Helper()
 	env := map[string]string{
 		"DATABASE_URL":     db.URL,
@@ -59,6 +59,9 @@ func startServer(b *testing.B, db pgtest.Database, extra ...fx.Option) server {
 		"DB_MAX_CONNS":     fmt.Sprint(poolSize),
 		"DB_MIN_CONNS":     fmt.Sprint(poolSize),
 		"TENANT_CACHE_TTL": "10m",
+	}
+	for k, v := range override {
+		env[k] = v
 	}
 	cfg, err := bootstrap.LoadConfig(lookup(env))
 	if err != nil {

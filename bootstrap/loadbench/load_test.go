@@ -101,10 +101,11 @@ func BenchmarkFullStackVersusBaseline(b *testing.B) {
 	db := seededDatabase(b, "bench", 10, 100)
 	unnamed := startServer(b, db, nil, baselineRoute(baselinePool(b, db, poolSize)))
 	prepared := startServer(b, db, map[string]string{"DB_STATEMENT_MODE": "prepared"})
+	// Each instance signs with its own ephemeral key: each gets its own tokens.
 	headers := unnamed.headerSets(b, slugs("bench", 10))
 	s := measure(b, []target{
 		{name: "full stack, unnamed", url: unnamed.base + fullPath, headers: headers},
-		{name: "full stack, prepared", url: prepared.base + fullPath, headers: headers},
+		{name: "full stack, prepared", url: prepared.base + fullPath, headers: prepared.headerSets(b, slugs("bench", 10))},
 		{name: "hand-written baseline", url: unnamed.base + baselinePath, headers: headers},
 	})
 	report(b, "GET /api/v1/users?limit=20", s)

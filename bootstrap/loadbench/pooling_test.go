@@ -59,10 +59,9 @@ func BenchmarkThroughPgBouncer(b *testing.B) {
 	db := seededDatabase(b, "pooled", 10, 100)
 	direct := startServer(b, db, nil)
 	pooled := startServer(b, db, map[string]string{"DATABASE_URL": db.ServingURL(b), "DATABASE_ADMIN_URL": db.URL})
-	headers := direct.headerSets(b, slugs("pooled", 10))
 	s := measure(b, []target{
-		{name: "direct", url: direct.base + fullPath, headers: headers},
-		{name: "through PgBouncer", url: pooled.base + fullPath, headers: headers},
+		{name: "direct", url: direct.base + fullPath, headers: direct.headerSets(b, slugs("pooled", 10))},
+		{name: "through PgBouncer", url: pooled.base + fullPath, headers: pooled.headerSets(b, slugs("pooled", 10))},
 	})
 	report(b, "GET /api/v1/users?limit=20, direct and through PgBouncer (transaction mode)", s)
 	fmt.Printf("ratio pgbouncer/direct: throughput %.2f, p99 %.2f, p50 %.2f\n",

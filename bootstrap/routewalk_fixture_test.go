@@ -30,7 +30,7 @@ func leakyFeature() fx.Option {
 		Email string `json:"email"`
 	}
 	return fx.Module("leaky",
-		fx.Provide(fx.Annotate(func(users *identity.Users, dir ports.TenantDirectory, registry *postgres.TenantStore, log *zap.Logger) []httpapi.Route {
+		fx.Provide(fx.Annotate(func(users *identity.Users, repo ports.UserRepository, dir ports.TenantDirectory, registry *postgres.TenantStore, log *zap.Logger) []httpapi.Route {
 			system := operator.NewSystem(dir, logging.NewSystemAccessLog(log))
 			// Mistake one: the TenantContext comes from a request parameter.
 			fromParameter := func(c echo.Context) error {
@@ -73,9 +73,31 @@ func leakyFeature() fx.Option {
 				}
 				return c.NoContent(http.StatusNotFound)
 			}
+			// Mistake two again, writing: the resource is deleted in whichever tenant has it.
+			deleteInEveryTenant := func(c echo.Context) error {
+				id, err := uuid.Parse(c.Param("id"))
+				if err != nil {
+					return c.NoContent(http.StatusNotFound)
+				}
+				tenants, err := operator.NewAdmin(registry).List(c.Request().Context())
+				if err != nil {
+					return err
+				}
+				for _, tn := range tenants {
+					tc, err := system.ContextByID(c.Request().Context(), tn.ID(), "remove member")
+					if err != nil {
+						continue
+					}
+					if repo.DeleteForTenant(c.Request().Context(), tc, id) == nil {
+						return c.NoContent(http.StatusNoContent)
+					}
+				}
+				return c.NoContent(http.StatusNotFound)
+			}
 			return []httpapi.Route{
 				{Method: http.MethodGet, Path: "/api/v1/fixture/members", Handler: fromParameter},
 				{Method: http.MethodGet, Path: "/api/v1/fixture/members/:id", Handler: inEveryTenant},
+				{Method: http.MethodDelete, Path: "/api/v1/fixture/members/:id", Handler: deleteInEveryTenant},
 			}
 		}, fx.ResultTags(`group:"routes,flatten"`))),
 	)
@@ -85,6 +107,7 @@ func leakyFeature() fx.Option {
 func documentLeakyFeature(doc *openapi3.T) {
 	responses := openapi3.NewResponses(
 		openapi3.WithStatus(http.StatusOK, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("found")}),
+		openapi3.WithStatus(http.StatusNoContent, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("deleted")}),
 		openapi3.WithStatus(http.StatusNotFound, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("not found")}),
 	)
 	list := openapi3.NewOperation()
@@ -94,7 +117,7 @@ func documentLeakyFeature(doc *openapi3.T) {
 	one.Responses = responses
 	one.AddParameter(openapi3.NewPathParameter("id").WithSchema(openapi3.NewUUIDSchema()))
 	doc.Paths.Set("/api/v1/fixture/members", &openapi3.PathItem{Get: list})
-	doc.Paths.Set("/api/v1/fixture/members/{id}", &openapi3.PathItem{Get: one})
+	doc.Paths.Set("/api/v1/fixture/members/{id}", &openapi3.PathItem{Get: one, Delete: one})
 }
 
 // has reports whether a violation of rule names the call prefix and the value.
@@ -124,16 +147,24 @@ func TestRouteWalkCatchesHandlerMistakes(t *testing.T) {
 	assert.True(t, has(got, ruleNoLeak, one, `B's "`+bUser+`" in path parameter id`),
 		"the lookup across every tenant is caught: %v", got)
 	assert.True(t, has(got, ruleNotFound, one, bUser), "and answers 200 where 404 is right: %v", got)
+	assert.True(t, has(got, ruleNotFound, "DELETE /api/v1/fixture/members/:id with", bUser), "the delete across every tenant answers 204: %v", got)
+	assert.True(t, has(got, ruleNoWrite, "users", ""), "and B's rows changed: %v", got)
 	for _, v := range got {
-		assert.True(t, strings.HasPrefix(v.call, "GET /api/v1/fixture/"), "only the fixture routes break a rule: %s", v)
+		assert.True(t, strings.Contains(v.call, " /api/v1/fixture/") || v.rule == ruleNoWrite, "only the fixture routes break a rule: %s", v)
 	}
 
-	// Undocumented, the routes are still walked: path parameters come from the router, so the
-	// lookup across tenants is caught all the same, and the missing description is a violation.
-	bare, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIDocument())
+}
+
+// TestRouteWalkCoversUndocumentedRoutes: a route the document does not describe is still walked,
+// with its path parameters from the router, so the lookup across tenants is caught all the same,
+// and the missing description is a violation of its own.
+func TestRouteWalkCoversUndocumentedRoutes(t *testing.T) {
+	s := startServiceWith(t, nil, leakyFeature())
+	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIDocument())
 	require.NoError(t, err)
-	w.doc = bare
-	got = w.walk(t)
-	assert.True(t, has(got, ruleNoLeak, one, bUser), "%v", got)
+	w := newWalkWorld(t, s, doc)
+	got := w.walk(t)
+	bUser := w.usersOfB[1].ID
+	assert.True(t, has(got, ruleNoLeak, "GET /api/v1/fixture/members/:id with", bUser), "%v", got)
 	assert.True(t, has(got, ruleDescription, "GET /api/v1/fixture/members", ""), "%v", got)
 }

@@ -256,7 +256,12 @@ func (w *walkWorld) walk(t *testing.T) []walkViolation {
 	ofB := w.identifiersOfB(t)
 	require.NotEmpty(t, ofB)
 	walked := 0
-	for _, r := range w.s.server.Routes() {
+	// Reads first: a write that wrongly reaches B's rows must not hide a read that leaks them.
+	routes := w.s.server.Routes()
+	slices.SortStableFunc(routes, func(x, y httpapi.RouteInfo) int {
+		return compareBool(x.Method != http.MethodGet, y.Method != http.MethodGet)
+	})
+	for _, r := range routes {
 		if r.Access == httpapi.AccessPublic || r.Method == http.MethodHead {
 			continue // no tenant to cross; HEAD runs the GET handler
 		}
@@ -282,6 +287,17 @@ func (w *walkWorld) walk(t *testing.T) []walkViolation {
 	}
 	t.Logf("route walk: %d calls as tenant A with %d identifiers of tenant B", walked, len(ofB))
 	return out
+}
+
+func compareBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case x:
+		return 1
+	default:
+		return -1
+	}
 }
 
 func checkWalkAnswer(where string, op *openapi3.Operation, s slot, status int, header http.Header, body []byte, ofB []string) []walkViolation {

@@ -17,6 +17,12 @@ GOLANGCI_LINT  := $(BIN_DIR)/golangci-lint
 MAIN_PKG       := ./bootstrap/cmd/tenantcore
 MIGRATIONS_DIR := migrations
 PG_URL         := bootstrap/dev/postgres.sh
+CITUS_URL_SH   := bootstrap/dev/citus.sh
+
+# What the Citus phase runs: the distribution rules and the Citus self-check, the schema
+# invariants, and the change feed, on a coordinator with two workers.
+CITUS_PKGS := ./adapters/postgres/...
+CITUS_RUN  := Citus|Announced|SchemaInvariants|SelfCheck|Readiness
 
 # Tests that talk to PostgreSQL only directly (migrations, plans, outages through their own proxy,
 # process signals): the PgBouncer phase would run them a second time for nothing.
@@ -26,7 +32,7 @@ DIRECT_ONLY_TESTS := TestScopedStatementsUseTenantLedIndex|TestSchemaInvariants|
 GO_FILES = find . \( -path ./.git -o -path ./$(BIN_DIR) -o -path ./.data -o -name testdata -o -name vendor \) -prune \
 	-o -type f -name '*.go' -print0
 
-.PHONY: help build run test test-pgbouncer lint fmt tools migrate-up migrate-down migrate-status migrate-new bench ci clean
+.PHONY: help build run test test-pgbouncer test-citus lint fmt tools migrate-up migrate-down migrate-status migrate-new bench ci clean
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -50,6 +56,13 @@ test: ## Run all tests with the race detector against PostgreSQL, then again thr
 	echo "==> isolation suite again, with the application filter compiled out (RLS alone)"; \
 	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter ./adapters/postgres/...
 	@$(MAKE) test-pgbouncer
+	@if [[ -n $${CITUS_URL:-} ]]; then \
+		$(MAKE) test-citus; \
+	elif reason=$$($(CITUS_URL_SH) available 2>&1); then \
+		echo "==> Citus phase skipped: CITUS_URL is not set (make test-citus starts a local coordinator and two workers)"; \
+	else \
+		echo "==> Citus phase skipped: $${reason#citus.sh: }"; \
+	fi
 
 test-pgbouncer: ## The isolation, end-to-end and adversarial suites through PgBouncer (transaction mode)
 	@url=$$($(PG_URL)); \
@@ -68,6 +81,11 @@ test-pgbouncer: ## The isolation, end-to-end and adversarial suites through PgBo
 	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter ./adapters/postgres/...; \
 	echo "==> through PgBouncer: end-to-end and adversarial suites, 2,000-request load with 40 watching sessions"; \
 	go test -count=1 -timeout 10m -skip '$(DIRECT_ONLY_TESTS)' ./bootstrap/ ./bootstrap/cmd/tenantcore/
+
+test-citus: ## Run the Citus phase: CITUS_URL's cluster, or a local coordinator and two workers
+	@url=$$($(CITUS_URL_SH)); \
+	echo "==> Citus phase on $$url"; \
+	DATABASE_URL=$$url go test -race -count=1 -timeout 15m -run '$(CITUS_RUN)' $(CITUS_PKGS)
 
 lint: tools ## Check formatting, go vet, the tenant isolation analyzer and golangci-lint
 	@echo "==> gofmt"

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
@@ -36,33 +37,79 @@ type Database struct {
 	URL string
 	// Name is the database name.
 	Name string
+	// Citus: the database is on a Citus coordinator, with the extension and the workers.
+	Citus bool
 }
 
 // New creates an empty database, migrates it to the latest version, and drops it at cleanup.
 func New(t testing.TB) Database {
 	t.Helper()
 	db := NewEmpty(t)
-	m, err := postgres.NewMigrator(db.URL, migrations.FS)
-	require.NoError(t, err)
-	defer func() { _ = m.Close() }()
-	_, err = m.Up(context.Background())
-	require.NoError(t, err, "migrate test database")
+	migrate := func() error {
+		m, err := postgres.NewMigrator(db.URL, migrations.FS)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = m.Close() }()
+		_, err = m.Up(context.Background())
+		return err
+	}
+	if db.Citus {
+		// Migrations change roles, which belong to the cluster; Citus syncs them to every worker,
+		// and two such syncs at once fail ("tuple concurrently updated").
+		require.NoError(t, clusterOf.oneAtATime(context.Background(), migrate), "migrate test database")
+		return db
+	}
+	require.NoError(t, migrate(), "migrate test database")
 	return db
 }
 
-// NewEmpty creates an empty database and drops it at cleanup.
-func NewEmpty(t testing.TB) Database {
+// NewCitus is New on a Citus coordinator; on plain PostgreSQL it skips the test.
+func NewCitus(t testing.TB) Database {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	if !OnCitus(t) {
+		t.Skip("needs a Citus coordinator (make test-citus)")
+	}
+	return New(t)
+}
+
+// OnCitus tells whether the server tests run against is a Citus coordinator.
+func OnCitus(t testing.TB) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	admin, _ := connectAdmin(ctx, t)
+	defer func() { _ = admin.Close(context.Background()) }()
+	c, err := citusCluster(ctx, admin)
+	require.NoError(t, err)
+	return c != nil
+}
+
+func connectAdmin(ctx context.Context, t testing.TB) (*pgx.Conn, *pgx.ConnConfig) {
+	t.Helper()
 	cfg, err := pgx.ParseConfig(ServerURL())
 	require.NoError(t, err)
 	cfg.Database = "postgres"
 	admin, err := pgx.ConnectConfig(ctx, cfg)
 	require.NoError(t, err, "connect to PostgreSQL at %s", ServerURL())
+	return admin, cfg
+}
+
+// NewEmpty creates an empty database and drops it at cleanup.
+func NewEmpty(t testing.TB) Database {
+	t.Helper()
+	// Long enough for the first test on Citus to build the template on every node.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin, cfg := connectAdmin(ctx, t)
 	defer func() { _ = admin.Close(context.Background()) }()
 
 	name := "tenantcore_test_" + strings.ToLower(rand.Text()[:12])
+	citus, err := citusCluster(ctx, admin)
+	require.NoError(t, err)
+	if citus != nil {
+		return newCitus(t, citus, name)
+	}
 	_, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -81,15 +128,36 @@ func NewEmpty(t testing.TB) Database {
 	return Database{URL: withDatabase(t, ServerURL(), name), Name: name}
 }
 
+func newCitus(t testing.TB, c *cluster, name string) Database {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, c.create(ctx, name))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := c.drop(ctx, name); err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+		}
+	})
+	return Database{URL: withDatabase(t, ServerURL(), name), Name: name, Citus: true}
+}
+
 // PoolerEnv names the variable that routes serving connections through a connection pooler in
 // transaction mode (host:port of a PgBouncer whose databases fall through to the test server).
 // Administrative work (creating, migrating and inspecting databases) always goes direct.
 const PoolerEnv = "TENANTCORE_TEST_POOLER"
 
 // ServingURL is the URL serving connections use: through the pooler when PoolerEnv is set, else
-// the same as URL.
+// the same as URL. On Citus it logs in as the serving role itself: the coordinator opens its
+// worker connections as the current role, so no transaction may switch to another.
 func (d Database) ServingURL(t testing.TB) string {
 	t.Helper()
+	if d.Citus {
+		u, err := withUser(d.URL, postgres.AppRole)
+		require.NoError(t, err)
+		return u
+	}
 	addr := os.Getenv(PoolerEnv)
 	if addr == "" {
 		return d.URL
@@ -151,6 +219,18 @@ func (d Database) AsServingRole(t testing.TB, tenantID string, fn func(tx pgx.Tx
 	tx, err := conn.Begin(ctx)
 	require.NoError(t, err)
 	defer func() { _ = tx.Rollback(ctx) }()
+	if d.Citus {
+		// Logged in as the serving role; Citus carries SET LOCAL, not set_config, to the workers.
+		if tenantID != "" {
+			id, err := uuid.Parse(tenantID)
+			require.NoError(t, err)
+			//tenantlint:allow sql-concatenation: SET takes no placeholder; a parsed UUID's text is hex digits and dashes
+			_, err = tx.Exec(ctx, "SET LOCAL app.tenant_id = '"+id.String()+"'")
+			require.NoError(t, err)
+		}
+		fn(tx)
+		return
+	}
 	_, err = tx.Exec(ctx, "SET LOCAL ROLE "+postgres.AppRole)
 	require.NoError(t, err)
 	if tenantID != "" {

@@ -20,14 +20,15 @@ var tenantColumns = []string{"id", "slug", "name", "is_active", "created_at", "u
 // statements run in transactions with no tenant set; on the serving DB only the reads are granted,
 // and administration runs on the administrative DB with the login role.
 type TenantStore struct {
-	db *DB
+	db       *DB
+	announce *tenantAnnouncer
 }
 
 var _ ports.TenantRegistry = (*TenantStore)(nil)
 
 // NewTenantStore returns a store on db.
 func NewTenantStore(db *DB) *TenantStore {
-	return &TenantStore{db: db}
+	return &TenantStore{db: db, announce: &tenantAnnouncer{db: db}}
 }
 
 // TenantBySlug implements ports.TenantDirectory.
@@ -50,13 +51,20 @@ func (s *TenantStore) CreateTenant(ctx context.Context, t tenant.Tenant) (tenant
 	if name, ok := uniqueViolation(err); ok && name == "tenants_slug_key" {
 		return tenant.Tenant{}, tenant.ErrSlugTaken
 	}
-	return created, err
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	return created, s.announce.announce(ctx, created.ID(), created.Slug().String(), "")
 }
 
 // SetTenantActive implements ports.TenantRegistry.
 func (s *TenantStore) SetTenantActive(ctx context.Context, slug tenant.Slug, active bool) (tenant.Tenant, error) {
-	return s.one(ctx, "update", psql.Update("tenants").Set("is_active", active).
+	changed, err := s.one(ctx, "update", psql.Update("tenants").Set("is_active", active).
 		Where(sq.Eq{"slug": slug.String()}).Suffix("RETURNING "+strings.Join(tenantColumns, ", ")))
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	return changed, s.announce.announce(ctx, changed.ID(), changed.Slug().String(), changed.Slug().String())
 }
 
 // ListTenants implements ports.TenantRegistry.

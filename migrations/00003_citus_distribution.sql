@@ -65,7 +65,7 @@ ALTER TABLE isolation_probe FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON isolation_probe
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
-GRANT SELECT, INSERT ON isolation_probe TO tenantcore_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON isolation_probe TO tenantcore_app;
 
 -- The coordinator opens its connections to the workers as the current role. So on Citus the
 -- serving connections log in as tenantcore_app itself (no role switch), and that role asks Citus

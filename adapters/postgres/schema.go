@@ -129,7 +129,9 @@ func InspectSchema(ctx context.Context, q querier, rules SchemaRules) ([]Violati
 	if err != nil {
 		return nil, err
 	}
-	return append(out, more...), nil
+	out = append(out, more...)
+	distribution, err := inspectDistribution(ctx, q, rules, scoped)
+	return append(out, distribution...), err
 }
 
 // checkExemptions holds the exemption list to its rules and returns the tables it does not exempt.
@@ -306,5 +308,7 @@ func CheckIsolation(ctx context.Context, db *DB, rules SchemaRules) ([]Violation
 	if err != nil {
 		return nil, err
 	}
-	return append(out, probed...), nil
+	out = append(out, probed...)
+	citus, err := checkCitusServing(ctx, db, rules)
+	return append(out, citus...), err
 }

@@ -194,14 +194,21 @@ func TestSchemaInvariantsCatchEachViolation(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 	owner := db.OwnerPool(t)
-	_, err := owner.Exec(ctx, fixtureSchema)
-	require.NoError(t, err)
+	// One statement at a time: Citus propagates some DDL by resending the text it was given, and a
+	// worker refuses several statements in one.
+	for _, stmt := range strings.SplitAfter(fixtureSchema, ";\n") {
+		_, err := owner.Exec(ctx, stmt)
+		require.NoError(t, err, stmt)
+	}
 
 	violations, err := postgres.InspectSchema(ctx, owner, fixtureRules)
 	require.NoError(t, err)
 
 	got := map[string][]string{}
 	for _, v := range violations {
+		if strings.HasPrefix(v.Rule, "citus-") {
+			continue // on Citus the fixtures are not distributed; those rules have citus_test.go
+		}
 		got[v.Table] = append(got[v.Table], v.Rule)
 	}
 	want := map[string][]string{

@@ -133,9 +133,10 @@ func TestCitusSelfCheck(t *testing.T) {
 	t.Run("a role switch is refused: workers would be reached as a role that cannot log in", func(t *testing.T) {
 		// Roles belong to the whole cluster: a role of this test's own, with the serving grants.
 		role := "fixture_nologin_" + strings.ToLower(rand.Text()[:8])
-		_, err := owner.Exec(ctx, "CREATE ROLE "+role+" NOLOGIN IN ROLE "+postgres.AppRole)
+		quoted := pgx.Identifier{role}.Sanitize()
+		_, err := owner.Exec(ctx, "CREATE ROLE "+quoted+" NOLOGIN IN ROLE "+postgres.AppRole)
 		require.NoError(t, err)
-		t.Cleanup(func() { _, _ = owner.Exec(context.Background(), "DROP ROLE "+role) })
+		t.Cleanup(func() { _, _ = owner.Exec(context.Background(), "DROP ROLE "+quoted) })
 		serving, err := postgres.Open(ctx, postgres.Config{URL: db.URL, MaxConns: 2, Role: role})
 		require.NoError(t, err)
 		t.Cleanup(serving.Close)

@@ -86,6 +86,9 @@ func newWalkWorld(t *testing.T, s *service, doc *openapi3.T) *walkWorld {
 	s.createUser("acme", "carol@acme.test", "acme walk password 3")
 	w.usersOfB = append(w.usersOfB, s.createUser("globex", "ada@shared.test", passB), s.createUser("globex", "bob@globex.test", "globex walk password 4"))
 	w.secretsOfB = []string{passB, "globex walk password 4"}
+	// The self-check's probe table is tenant-scoped too: B's identifiers there are walked as well.
+	_, err := owner.Exec(context.Background(), "INSERT INTO isolation_probe (tenant_id, id) VALUES ($1, gen_random_uuid())", w.b.ID)
+	require.NoError(t, err)
 	w.tokenA = s.login("acme", "ada@shared.test", passA)
 	return w
 }

@@ -20,9 +20,9 @@ PG_URL         := bootstrap/dev/postgres.sh
 CITUS_URL_SH   := bootstrap/dev/citus.sh
 
 # What the Citus phase runs: the distribution rules and the Citus self-check, the schema
-# invariants, and the change feed, on a coordinator with two workers.
+# invariants, the change feed and the isolation suites, on a coordinator with two workers.
 CITUS_PKGS := ./adapters/postgres/...
-CITUS_RUN  := Citus|Announced|SchemaInvariants|SelfCheck|Readiness
+CITUS_RUN  := Citus|Announced|SchemaInvariants|SelfCheckFails|Readiness|Isolation|Unfiltered
 
 # Tests that talk to PostgreSQL only directly (migrations, plans, outages through their own proxy,
 # process signals): the PgBouncer phase would run them a second time for nothing.

@@ -67,6 +67,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{Rule: "cross-tenant-allowlist", Package: "adapters/postgres/tenants", File: "adapters/postgres/tenants/tenants.go", Import: module + "/adapters/postgres/crosstenant"},
 		{Rule: "tenant-context-issuer", Package: "adapters/http", File: "adapters/http/forge.go", Import: module + "/domain/tenant/issue"},
 		{Rule: "tenant-test-mint", Package: "application/signup", File: "application/signup/forge.go", Import: module + "/domain/tenant/tenanttest"},
+		{Rule: "tenant-tx-lending", Package: "adapters/postgres/tenants", File: "adapters/postgres/tenants/lend.go", Import: module + "/adapters/postgres/internal/txlend"},
 		{Rule: "operator-only-in-bootstrap", Package: "adapters/http", File: "adapters/http/listing.go", Import: module + "/application/operator"},
 		{Rule: architecture.LayerRule, Package: "tools/x"},
 	}

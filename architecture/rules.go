@@ -33,6 +33,9 @@ type Rule struct {
 
 	From   []string // governed importers; empty means every package
 	Except []string // importers exempt from the rule
+	// ExceptExact exempts these importers themselves and not the packages below them: for a
+	// parent package that must use what its sub-packages may not.
+	ExceptExact []string
 
 	Allow     Set // when not empty, the only imports permitted
 	TestAllow Set // also permitted in _test.go files when Allow applies
@@ -158,6 +161,7 @@ func Default() Policy {
 					"github.com/uptrace/bun",
 					"github.com/jmoiron/sqlx",
 					"github.com/pressly/goose",
+					"github.com/riverqueue/river",
 				}},
 			},
 			{
@@ -193,6 +197,14 @@ func Default() Policy {
 				Except:      []string{"domain/tenant/tenanttest"},
 				Deny:        Set{Local: []string{"domain/tenant/tenanttest"}},
 				TestsExempt: true,
+			},
+			{
+				Name: "tenant-tx-lending",
+				Why: "txlend lends a tenant transaction's connection as a pgx.Tx, past the scoped repository's filter; " +
+					"only the job runner may hold it, to insert a job in the transaction of the business write",
+				Except:      []string{"adapters/postgres/jobs"},
+				ExceptExact: []string{"adapters/postgres"},
+				Deny:        Set{Local: []string{"adapters/postgres/internal/txlend"}},
 			},
 			{
 				Name: "operator-only-in-bootstrap",
@@ -256,6 +268,7 @@ func (r Rule) vacuous(pkgs []string) []Violation {
 	}{
 		{"From", r.From},
 		{"Except", r.Except},
+		{"ExceptExact", r.ExceptExact},
 		{"Allow", r.Allow.Local},
 		{"TestAllow", r.TestAllow.Local},
 		{"Deny", r.Deny.Local},
@@ -285,7 +298,7 @@ func (r Rule) vacuous(pkgs []string) []Violation {
 }
 
 func (r Rule) governs(pkg string) bool {
-	return (len(r.From) == 0 || matchAny(pkg, r.From)) && !matchAny(pkg, r.Except)
+	return (len(r.From) == 0 || matchAny(pkg, r.From)) && !matchAny(pkg, r.Except) && !slices.Contains(r.ExceptExact, pkg)
 }
 
 func (r Rule) check(module string, imp Import) []Violation {

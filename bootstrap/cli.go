@@ -34,7 +34,7 @@ import (
 const usage = `tenantcore: multi-tenant service
 
 Usage:
-  tenantcore serve                                  run the HTTP server
+  tenantcore serve                                  run the HTTP server and the job workers
   tenantcore db create                              create the database named in DATABASE_URL
   tenantcore migrate up|down|status                 apply, roll back one, or list migrations
   tenantcore tenant create --slug S --name N        create a tenant (prints JSON)
@@ -42,6 +42,8 @@ Usage:
   tenantcore tenant activate|deactivate --slug S    change a tenant's status
   tenantcore user create --tenant S --email E --password-stdin
                                                     create a user in tenant S (prints JSON)
+  tenantcore job list --tenant S                    list tenant S's failed jobs (JSON)
+  tenantcore job retry --tenant S --id N            run tenant S's failed job N again
   tenantcore jwt keygen --dir D --kid K             write an Ed25519 signing key D/K.pem
   tenantcore dev seed --tenants N --users-per-tenant M [--prefix P]
                                                     bulk-create tenants and users (password: SeedPassword)
@@ -87,6 +89,8 @@ func (c CLI) Main(args []string) int {
 		err = c.tenant(ctx, cfg, args[1:])
 	case "user":
 		err = c.user(ctx, cfg, args[1:])
+	case "job":
+		err = c.job(ctx, cfg, args[1:])
 	case "jwt":
 		err = c.jwt(args[1:])
 	case "dev":
@@ -284,7 +288,12 @@ func (c CLI) user(ctx context.Context, cfg Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	create := identity.NewCreateUser(userdb.NewStore(db), password.New(password.DefaultParams))
+	// The welcome job is enqueued in the user's own transaction; serve's workers run it.
+	queue, err := commandJobs(db, log, cfg)
+	if err != nil {
+		return err
+	}
+	create := identity.NewCreateUser(userdb.NewStore(db), password.New(password.DefaultParams), db, queue)
 	u, err := create.Handle(ctx, tc, identity.CreateUserInput{Email: *email, Password: strings.TrimRight(string(pw), "\r\n")})
 	if err != nil {
 		return err

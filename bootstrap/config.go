@@ -46,6 +46,10 @@ type Config struct {
 	TenantCacheTTL    time.Duration
 	TenantNegativeTTL time.Duration
 
+	JobWorkers           int
+	JobTenantConcurrency int
+	JobPollInterval      time.Duration
+
 	JWTKeysDir   string
 	JWTActiveKID string
 	JWTTTL       time.Duration
@@ -141,7 +145,7 @@ var Variables = []Variable{
 		func(c *Config) *int64 { return &c.HTTPBodyLimit }, parseSize),
 	declare("REQUEST_TIMEOUT", "10s", "deadline of each request's work; past it the answer is 503",
 		func(c *Config) *time.Duration { return &c.RequestTimeout }, parseDuration),
-	declare("SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for in-flight requests",
+	declare("SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for running jobs, then for in-flight requests",
 		func(c *Config) *time.Duration { return &c.ShutdownTimeout }, parseDuration),
 	declare("LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config) *string { return &c.LogLevel }, parseOneOf("debug", "info", "warn", "error")),
@@ -161,6 +165,12 @@ var Variables = []Variable{
 		func(c *Config) *time.Duration { return &c.TenantCacheTTL }, parseDuration),
 	declare("TENANT_NEGATIVE_TTL", "5s", "how long an unknown tenant identifier is remembered as unknown",
 		func(c *Config) *time.Duration { return &c.TenantNegativeTTL }, parseDuration),
+	declare("JOB_WORKERS", "4", "background jobs serve runs at once (0–1000); 0: this instance runs none, it only enqueues",
+		func(c *Config) *int { return &c.JobWorkers }, parseInt[int](0, 1000)),
+	declare("JOB_TENANT_CONCURRENCY", "0", "most jobs of one tenant running at once on an instance (0–1000); 0: half of JOB_WORKERS, at least 1",
+		func(c *Config) *int { return &c.JobTenantConcurrency }, parseInt[int](0, 1000)),
+	declare("JOB_POLL_INTERVAL", "1s", "how often idle job workers look for new jobs (they poll: no LISTEN session, any pooler works)",
+		func(c *Config) *time.Duration { return &c.JobPollInterval }, parseDuration),
 	declare("JWT_KEYS_DIR", "", "directory of Ed25519 PEM keys, file name = kid; empty: an ephemeral key",
 		func(c *Config) *string { return &c.JWTKeysDir }, parseAny),
 	declare("JWT_ACTIVE_KID", "", "kid of the signing key in JWT_KEYS_DIR",

@@ -277,7 +277,8 @@ func Server(cfg Config) fx.Option {
 			return &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(zap.WarnLevel))}
 		}),
 		fx.StartTimeout(cfg.DBConnectTimeout+cfg.DBStatementTimeout+5*time.Second),
-		fx.StopTimeout(cfg.ShutdownTimeout+5*time.Second),
+		// Running jobs get SHUTDOWN_TIMEOUT, then in-flight requests get it.
+		fx.StopTimeout(2*cfg.ShutdownTimeout+5*time.Second),
 		LoggingModule,
 		PostgresModule,
 		TenancyModule,
@@ -285,5 +286,7 @@ func Server(cfg Config) fx.Option {
 		UsersModule,
 		MetricsModule,
 		HTTPModule,
+		// After HTTPModule: stopped first, so workers stop taking jobs while requests still run.
+		JobsModule,
 	)
 }

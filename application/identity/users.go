@@ -54,14 +54,18 @@ type CreateUserInput struct {
 type CreateUser struct {
 	repo   ports.UserRepository
 	hasher ports.PasswordHasher
+	work   ports.UnitOfWork
+	jobs   ports.JobQueue
 }
 
-// NewCreateUser returns the command storing into repo.
-func NewCreateUser(repo ports.UserRepository, hasher ports.PasswordHasher) *CreateUser {
-	return &CreateUser{repo: repo, hasher: hasher}
+// NewCreateUser returns the command storing into repo and enqueueing the new user's welcome on
+// jobs, both in one unit of work.
+func NewCreateUser(repo ports.UserRepository, hasher ports.PasswordHasher, work ports.UnitOfWork, jobs ports.JobQueue) *CreateUser {
+	return &CreateUser{repo: repo, hasher: hasher, work: work, jobs: jobs}
 }
 
-// Handle validates the input, hashes the password and stores the user in tc's tenant.
+// Handle validates the input, hashes the password and stores the user in tc's tenant, with the
+// job that welcomes them: both exist, or neither does.
 func (c *CreateUser) Handle(ctx context.Context, tc tenant.Context, in CreateUserInput) (user.User, error) {
 	if err := tc.Validate(); err != nil {
 		return user.User{}, err
@@ -81,5 +85,17 @@ func (c *CreateUser) Handle(ctx context.Context, tc tenant.Context, in CreateUse
 	if err != nil {
 		return user.User{}, err
 	}
-	return c.repo.CreateForTenant(ctx, tc, u)
+	var stored user.User
+	err = c.work.InTenant(ctx, tc, func(ctx context.Context) error {
+		created, err := c.repo.CreateForTenant(ctx, tc, u)
+		if err != nil {
+			return err
+		}
+		stored = created
+		return c.jobs.Enqueue(ctx, tc, WelcomeJob{UserID: created.ID()})
+	})
+	if err != nil {
+		return user.User{}, err
+	}
+	return stored, nil
 }

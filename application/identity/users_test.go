@@ -134,8 +134,9 @@ func TestCreateUser(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			repo := newFakeUsers(storedUser(acme, "alice@example.com", acmePassword, true))
 			hasher := &fakeHasher{}
+			queue := &fakeQueue{}
 
-			got, err := identity.NewCreateUser(repo, hasher).Handle(context.Background(), tt.tc, tt.in)
+			got, err := identity.NewCreateUser(repo, hasher, &fakeUnitOfWork{queue: queue}, queue).Handle(context.Background(), tt.tc, tt.in)
 
 			hashed, _ := hasher.calls()
 			if tt.wantHash >= 0 {
@@ -144,8 +145,11 @@ func TestCreateUser(t *testing.T) {
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
 				assert.Len(t, repo.all(), 1, "nothing stored")
+				assert.Empty(t, queue.committed(), "no job")
 				return
 			}
+			// The welcome is enqueued in the unit of work that stored the user, for its tenant.
+			assert.Equal(t, []queuedJob{{tenant: tt.tc.TenantID(), job: identity.WelcomeJob{UserID: got.ID()}, inUnit: true}}, queue.committed())
 			require.NoError(t, err)
 			// The tenant comes from the TenantContext, never from the input.
 			assert.Equal(t, tt.tc.TenantID(), got.TenantID())

@@ -6,5 +6,6 @@ import (
 
 	_ "github.com/jackc/pgx/v5"
 
+	_ "github.com/tenantcore/tenantcore/adapters/postgres/internal/txlend"
 	_ "github.com/tenantcore/tenantcore/ports/store"
 )

@@ -1,0 +1,81 @@
+package bootstrap
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/tenantcore/tenantcore/adapters/logging"
+	"github.com/tenantcore/tenantcore/adapters/metrics"
+	"github.com/tenantcore/tenantcore/adapters/postgres"
+	"github.com/tenantcore/tenantcore/adapters/postgres/jobs"
+	"github.com/tenantcore/tenantcore/adapters/postgres/notificationdb"
+	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
+	"github.com/tenantcore/tenantcore/application/identity"
+	"github.com/tenantcore/tenantcore/application/operator"
+	"github.com/tenantcore/tenantcore/ports"
+)
+
+// JobsModule provides the job queue use cases enqueue into (ports.JobQueue) and runs the job
+// workers inside serve (JOB_WORKERS of them; 0 makes an instance that only enqueues). Every job
+// kind is registered in jobKinds.
+var JobsModule = fx.Module("jobs",
+	fx.Provide(
+		fx.Annotate(notificationdb.NewStore, fx.As(new(ports.NotificationRepository))),
+		identity.NewWelcome,
+		jobKinds,
+		newJobRunner,
+		fx.Annotate(func(r *jobs.Runner) *jobs.Runner { return r }, fx.As(new(ports.JobQueue))),
+	),
+	fx.Invoke(runJobWorkers),
+)
+
+// jobKinds registers every job kind of the product, each declared tenant-scoped or system here.
+func jobKinds(welcome *identity.Welcome) (*jobs.Registry, error) {
+	reg := jobs.NewRegistry()
+	if err := jobs.AddTenantKind(reg, jobs.TenantHandler[identity.WelcomeJob]{Work: welcome.Handle}); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// jobConfig is the runner's configuration; workers is 0 for commands, which only enqueue.
+func jobConfig(cfg Config, workers int) jobs.Config {
+	return jobs.Config{
+		Workers:           workers,
+		TenantConcurrency: cfg.JobTenantConcurrency,
+		PollInterval:      cfg.JobPollInterval,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+	}
+}
+
+func newJobRunner(db *postgres.DB, reg *jobs.Registry, dir ports.TenantDirectory, m *metrics.Metrics, log *zap.Logger, cfg Config) (*jobs.Runner, error) {
+	// Each job's tenant is re-checked through the same cached directory requests use, so a
+	// deactivation reaches jobs as fast as it reaches requests.
+	system := operator.NewSystem(dir, logging.NewSystemAccessLog(log.Named("jobs")))
+	return jobs.New(db, reg, system, log.Named("jobs"), m.Registerer(), jobConfig(cfg, cfg.JobWorkers))
+}
+
+func runJobWorkers(lc fx.Lifecycle, r *jobs.Runner, cfg Config) {
+	lc.Append(fx.Hook{
+		// The workers live as long as the process, not as long as the start hook's deadline.
+		OnStart: func(context.Context) error { return r.Start(context.Background()) },
+		OnStop: func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, cfg.ShutdownTimeout)
+			defer cancel()
+			return r.Stop(ctx)
+		},
+	})
+}
+
+// commandJobs is the insert-only runner of a command: it enqueues (user create's welcome) and
+// administers jobs, and runs none.
+func commandJobs(db *postgres.DB, log *zap.Logger, cfg Config) (*jobs.Runner, error) {
+	reg, err := jobKinds(identity.NewWelcome(userdb.NewStore(db), notificationdb.NewStore(db)))
+	if err != nil {
+		return nil, err
+	}
+	return jobs.New(db, reg, nil, log.Named("jobs"), prometheus.NewRegistry(), jobConfig(cfg, 0))
+}

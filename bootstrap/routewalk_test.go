@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
@@ -90,6 +91,13 @@ func newWalkWorld(t *testing.T, s *service, doc *openapi3.T) *walkWorld {
 	_, err := owner.Exec(context.Background(), "INSERT INTO isolation_probe (tenant_id, id) VALUES ($1, gen_random_uuid())", w.b.ID)
 	require.NoError(t, err)
 	w.tokenA = s.login("acme", "ada@shared.test", passA)
+	// Each new user's welcome is stored by a background job: wait for all four, so that the walk
+	// starts from rows that no longer change by themselves.
+	deadline := time.Now().Add(30 * time.Second)
+	for len(w.strings(t, `SELECT id::text FROM notifications`)) < 4 {
+		require.True(t, time.Now().Before(deadline), "the welcome jobs of the walk's users did not run")
+		time.Sleep(50 * time.Millisecond)
+	}
 	return w
 }
 

@@ -29,5 +29,8 @@ CREATE POLICY tenant_isolation ON notifications
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON notifications TO tenantcore_app, tenantcore_maintenance;
 
+-- On Citus, colocated with users by tenant (migration 00003); nothing without it.
+SELECT tenantcore_distribute('notifications');
+
 -- +goose Down
 DROP TABLE notifications;

@@ -73,6 +73,9 @@ func (db *DB) preamble(ctx context.Context, conn *pgx.Conn, tenantID uuid.UUID) 
 	out := make([]statement, 0, 4)
 	out = append(out, utility("BEGIN"))
 	if f.citus {
+		// Propagation to the workers is switched on here too, so that a login without the
+		// role-level setting (the schema owner of DATABASE_ADMIN_URL) reaches them as well.
+		out = append(out, utility("SET LOCAL citus.propagate_set_commands = 'local'"))
 		// A UUID's canonical text is hex digits and dashes: safe as a literal.
 		out = append(out, utility("SET LOCAL app.tenant_id = '"+tenantValue+"'"))
 		if db.statementTimeout > 0 {

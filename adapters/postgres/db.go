@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -22,17 +21,6 @@ const (
 	// directly, or a pooler that tracks them (PgBouncer 1.21 and later with max_prepared_statements).
 	ModePrepared ExecMode = "prepared"
 )
-
-// ParseExecMode reads a mode name; the empty string is the default.
-func ParseExecMode(s string) (ExecMode, error) {
-	switch ExecMode(s) {
-	case "", ModeUnnamed:
-		return ModeUnnamed, nil
-	case ModePrepared:
-		return ModePrepared, nil
-	}
-	return "", fmt.Errorf("unknown statement mode %q (want %s or %s)", s, ModeUnnamed, ModePrepared)
-}
 
 // DB is a connection pool of this adapter, handed to the stores it builds. Wiring code outside the
 // adapter holds a DB and never a driver type, so it cannot run SQL around the tenant-scoped stores.

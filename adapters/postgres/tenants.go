@@ -96,9 +96,6 @@ func (s *TenantStore) list(ctx context.Context, op string, q sq.Sqlizer) ([]tena
 		}
 		return err
 	}})
-	if _, unique := uniqueViolation(err); unique {
-		return nil, err // the caller names the constraint
-	}
 	return out, translateConstraint(op, "tenants", nil, nil, err)
 }
 

@@ -99,13 +99,14 @@ SELECT tenantcore_distribute('users');
 SELECT tenantcore_distribute('isolation_probe');
 
 -- +goose Down
+DROP TABLE isolation_probe;
 -- +goose StatementBegin
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
-        PERFORM undistribute_table('isolation_probe');
-        PERFORM undistribute_table('users');
-        PERFORM undistribute_table('tenants');
+        -- users (and anything else still holding a foreign key to tenants) comes back with it:
+        -- Citus undistributes a table only together with the tables its foreign keys connect.
+        PERFORM undistribute_table('tenants', cascade_via_foreign_keys => true);
         CREATE TRIGGER tenants_notify_changed AFTER INSERT OR UPDATE OR DELETE ON tenants
             FOR EACH ROW EXECUTE FUNCTION notify_tenant_changed();
         -- The roles keep their Citus settings: other databases of the cluster may use them.
@@ -113,5 +114,4 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-DROP TABLE isolation_probe;
 DROP FUNCTION tenantcore_distribute(regclass);

@@ -61,13 +61,58 @@ func uniqueViolation(err error) (string, bool) {
 func violation(err error, code string) (string, bool) {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == code {
-		return pgErr.ConstraintName, true
+		if pgErr.ConstraintName != "" {
+			return pgErr.ConstraintName, true
+		}
+		return quotedConstraint(pgErr.Message), true
 	}
 	return "", false
 }
 
+// quotedConstraint reads the constraint name out of a violation's message. Citus re-raises a
+// worker's error with its message, detail and hint but without the constraint field, so there the
+// message ("… violates unique constraint "users_email_key_102015"") is all there is.
+func quotedConstraint(message string) string {
+	const marker = `constraint "`
+	i := strings.Index(message, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := message[i+len(marker):]
+	end := strings.IndexByte(rest, '"')
+	if end < 0 {
+		return ""
+	}
+	return rest[:end]
+}
+
+// constraintError finds the error declared for a violated constraint, nil when there is none. On
+// Citus the violation is raised by a worker's shard, whose constraints carry the shard id as a
+// suffix (users_email_key_102015 for users_email_key), so a name not declared as it is is tried
+// without that suffix.
+func constraintError(declared map[string]error, name string) error {
+	if mapped, ok := declared[name]; ok {
+		return mapped
+	}
+	return declared[withoutShardSuffix(name)]
+}
+
+// withoutShardSuffix strips a trailing "_<digits>" from a constraint name.
+func withoutShardSuffix(name string) string {
+	i := strings.LastIndexByte(name, '_')
+	if i <= 0 || i == len(name)-1 {
+		return name
+	}
+	for _, r := range name[i+1:] {
+		if r < '0' || r > '9' {
+			return name
+		}
+	}
+	return name[:i]
+}
+
 // translateConstraint maps a unique or foreign-key violation to its domain error (from conflicts
-// or references, else a generic one), and labels every other error with the operation and table;
+// or references, else a generic conflict or reference error), and labels every other error with the operation and table;
 // domain errors pass unchanged.
 func translateConstraint(op, table string, conflicts, references map[string]error, err error) error {
 	if err == nil {
@@ -78,12 +123,14 @@ func translateConstraint(op, table string, conflicts, references map[string]erro
 		return err
 	}
 	if name, ok := uniqueViolation(err); ok {
-		if mapped, found := conflicts[name]; found {
+		if mapped := constraintError(conflicts, name); mapped != nil {
 			return mapped
 		}
+		// The driver error stays in the chain, for the log.
+		return fmt.Errorf("postgres %s %s: %w: %w", op, table, fault.ErrDuplicate, err)
 	}
 	if name, ok := violation(err, "23503"); ok {
-		if mapped, found := references[name]; found {
+		if mapped := constraintError(references, name); mapped != nil {
 			return mapped
 		}
 		if op == "delete" {

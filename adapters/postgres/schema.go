@@ -309,6 +309,6 @@ func CheckIsolation(ctx context.Context, db *DB, rules SchemaRules) ([]Violation
 		return nil, err
 	}
 	out = append(out, probed...)
-	citus, err := checkCitusServing(ctx, db, rules)
+	citus, err := checkCitusServing(ctx, db, rules, out)
 	return append(out, citus...), err
 }

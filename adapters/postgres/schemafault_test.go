@@ -146,43 +146,45 @@ func TestSchemaFaultsAnswerUnavailableUntilFixed(t *testing.T) {
 // migration can make, and requires readiness (which serve runs at start and /readyz on every
 // probe) to refuse, naming the table and the rule.
 func TestSelfCheckCatchesFeatureMistakes(t *testing.T) {
-	const probes = `
+	probes := []string{`
 CREATE TABLE probes (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     id uuid NOT NULL,
     name text NOT NULL,
     PRIMARY KEY (tenant_id, id)
-);
-ALTER TABLE probes ENABLE ROW LEVEL SECURITY;
-ALTER TABLE probes FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON probes
+)`,
+		"ALTER TABLE probes ENABLE ROW LEVEL SECURITY",
+		"ALTER TABLE probes FORCE ROW LEVEL SECURITY",
+		`CREATE POLICY tenant_isolation ON probes
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
-`
-	const grant = "GRANT SELECT, INSERT, UPDATE, DELETE ON probes TO tenantcore_app;"
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`,
+		"SELECT tenantcore_distribute('probes')",
+	}
+	const grant = "GRANT SELECT, INSERT, UPDATE, DELETE ON probes TO tenantcore_app"
 	withExemption := postgres.DefaultSchemaRules
 	withExemption.Exempt = append(append([]postgres.Exemption(nil), postgres.Exemptions...),
 		postgres.Exemption{Table: "probes", Reason: "the self-check complained"})
+	with := func(statements ...string) []string { return append(append([]string(nil), probes...), statements...) }
 
 	for _, tt := range []struct {
-		name, migration string
-		rules           postgres.SchemaRules
-		want            string
+		name      string
+		migration []string
+		rules     postgres.SchemaRules
+		want      string
 	}{
 		{"a view over a tenant-scoped table granted to the serving role",
-			probes + grant + "CREATE VIEW probe_names AS SELECT tenant_id, name FROM probes; GRANT SELECT ON probe_names TO tenantcore_app;",
+			with(grant, "CREATE VIEW probe_names AS SELECT tenant_id, name FROM probes", "GRANT SELECT ON probe_names TO tenantcore_app"),
 			postgres.DefaultSchemaRules, "probe_names: " + postgres.RuleViewInvoker},
 		{"a tenant-scoped table without the grant to the serving role",
 			probes, postgres.DefaultSchemaRules, "probes: " + postgres.RuleServingGrants},
 		{"a tenant-scoped table added to the exemption list to silence the self-check",
-			"CREATE TABLE probes (tenant_id uuid NOT NULL REFERENCES tenants (id), id uuid NOT NULL, PRIMARY KEY (tenant_id, id));" + grant,
+			[]string{"CREATE TABLE probes (tenant_id uuid NOT NULL REFERENCES tenants (id), id uuid NOT NULL, PRIMARY KEY (tenant_id, id))", grant},
 			withExemption, "probes: " + postgres.RuleExemptionNoTenant},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			db := pgtest.New(t)
-			_, err := db.OwnerPool(t).Exec(ctx, tt.migration)
-			require.NoError(t, err)
+			db.Migrate(t, tt.migration...)
 			latest, err := postgres.LatestVersion(migrations.FS)
 			require.NoError(t, err)
 			err = postgres.NewReadiness(db.ServingDB(t), latest, tt.rules).Check(ctx)

@@ -48,7 +48,7 @@ func (s *TenantStore) CreateTenant(ctx context.Context, t tenant.Tenant) (tenant
 		Values(t.ID(), t.Slug().String(), t.Name().String(), t.IsActive()).
 		Suffix("RETURNING " + strings.Join(tenantColumns, ", "))
 	created, err := s.one(ctx, "insert", q)
-	if name, ok := uniqueViolation(err); ok && name == "tenants_slug_key" {
+	if name, ok := uniqueViolation(err); ok && withoutShardSuffix(name) == "tenants_slug_key" {
 		return tenant.Tenant{}, tenant.ErrSlugTaken
 	}
 	if err != nil {

@@ -93,29 +93,29 @@ func TestUnitOfWork(t *testing.T) {
 	})
 }
 
-// A foreign-key violation is a domain error, never a raw driver error: the table's References
-// name it, and an unnamed constraint still maps by what was attempted.
+// A foreign-key or unique violation is a domain error, never a raw driver error: the table's
+// References name it, and an unnamed constraint still maps by what was attempted.
 func TestForeignKeyViolationsAreDomainErrors(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
 	a, _ := seedTwoTenants(t, db.OwnerPool(t))
 	tc := tenanttest.Context(t, a)
-	_, err := db.OwnerPool(t).Exec(ctx, `
+	db.Migrate(t, `
 CREATE TABLE notes (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     id uuid NOT NULL,
     user_id uuid NOT NULL,
     body text NOT NULL,
-    PRIMARY KEY (tenant_id, id),
-    CONSTRAINT notes_user_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)
-);
-ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
-ALTER TABLE notes FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON notes
+    PRIMARY KEY (tenant_id, id)
+)`,
+		"ALTER TABLE notes ENABLE ROW LEVEL SECURITY",
+		"ALTER TABLE notes FORCE ROW LEVEL SECURITY",
+		`CREATE POLICY tenant_isolation ON notes
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
-GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO tenantcore_app`)
-	require.NoError(t, err)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`,
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO tenantcore_app",
+		"SELECT tenantcore_distribute('notes')",
+		"ALTER TABLE notes ADD CONSTRAINT notes_user_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)")
 
 	type note struct{ tenantID, id, userID uuid.UUID }
 	unknownUser := fault.New(fault.Invalid, "note.unknown_user", "the note's user does not exist")
@@ -133,14 +133,20 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO tenantcore_app`)
 	})
 	users := postgres.NewScopedRepository(db.ServingDB(t), usersTable())
 
-	_, err = notes.CreateForTenant(ctx, tc, note{tenantID: a.ID(), id: uuid.New(), userID: uuid.New()})
+	_, err := notes.CreateForTenant(ctx, tc, note{tenantID: a.ID(), id: uuid.New(), userID: uuid.New()})
 	require.ErrorIs(t, err, unknownUser)
 
 	owner, err := users.Find(ctx, tc, postgres.Filter{Limit: 1})
 	require.NoError(t, err)
 	require.Len(t, owner, 1)
-	_, err = notes.CreateForTenant(ctx, tc, note{tenantID: a.ID(), id: uuid.New(), userID: owner[0].id})
+	written := note{tenantID: a.ID(), id: uuid.New(), userID: owner[0].id}
+	_, err = notes.CreateForTenant(ctx, tc, written)
 	require.NoError(t, err)
 	err = users.DeleteForTenant(ctx, tc, owner[0].id)
 	require.ErrorIs(t, err, fault.ErrStillReferenced)
+
+	// A unique constraint no domain error names (here the primary key) is a conflict, not an
+	// internal error.
+	_, err = notes.CreateForTenant(ctx, tc, written)
+	require.ErrorIs(t, err, fault.ErrDuplicate)
 }

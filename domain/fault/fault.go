@@ -64,3 +64,6 @@ var (
 	ErrReferenceNotFound = New(Invalid, "resource.reference_not_found", "the request refers to a resource that does not exist")
 	ErrStillReferenced   = New(Conflict, "resource.still_referenced", "the resource is still referenced by others")
 )
+
+// ErrDuplicate is a unique constraint no domain error names: a conflict, never an internal error.
+var ErrDuplicate = New(Conflict, "resource.duplicate", "a resource with the same unique values already exists")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -87,10 +88,23 @@ func TestRefusedSeedWritesNothing(t *testing.T) {
 // them, as a full disk or a canceled COPY would), the tenants written just before are removed.
 func TestFailedUsersLeaveNoTenantsBehind(t *testing.T) {
 	db := pgtest.New(t)
-	_, err := db.OwnerPool(t).Exec(context.Background(), `
-		CREATE FUNCTION refuse_user() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN RAISE EXCEPTION 'no space left for users'; END $$;
-		CREATE TRIGGER refuse_user BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_user();`)
+	statements := []string{
+		`CREATE FUNCTION refuse_user() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'no space left for users'; END $$`,
+		`CREATE TRIGGER refuse_user BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_user()`,
+	}
+	if db.Citus {
+		// Citus refuses triggers on distributed tables unless told the trigger is safe.
+		statements = append([]string{"SET LOCAL citus.enable_unsafe_triggers = on"}, statements...)
+	}
+	err := pgx.BeginFunc(context.Background(), db.OwnerPool(t), func(tx pgx.Tx) error {
+		for _, statement := range statements {
+			if _, err := tx.Exec(context.Background(), statement); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	require.NoError(t, err)
 	_, err = open(t, db).Seed(context.Background(), devseed.Options{Tenants: 5, UsersPerTenant: 3, PasswordHash: "x"})
 	require.ErrorContains(t, err, "copy users")

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -169,6 +171,21 @@ func (w *world[T]) foreign(tc tenant.Context, got []T) []string {
 
 func (w *world[T]) byKey(v T) sq.Sqlizer { return sq.Eq{w.suite.Key: w.suite.KeyOf(v)} }
 
+// unroutable reports Citus refusing a statement because, in the build without the application
+// filter, nothing in it names the tenant to route it by: a join, or a FOR UPDATE read, across every
+// shard. Row-level security alone still keeps the tenants apart there (the rest of the kit checks
+// it), and a refused statement reads and changes nothing. With the filter every scoped statement
+// is routed to its tenant's shard, so elsewhere this is always false.
+func (w *world[T]) unroutable(t *testing.T, err error) bool {
+	t.Helper()
+	var pgErr *pgconn.PgError
+	if postgres.ApplicationFilter || !w.db.Citus || !errors.As(err, &pgErr) || pgErr.Code != "0A000" {
+		return false
+	}
+	t.Logf("Citus refuses the statement without the application filter to route it: %s", pgErr.Message)
+	return true
+}
+
 // ownerCount counts rows of the table with the login role, past both walls.
 func (w *world[T]) ownerCount(t *testing.T, tenantID uuid.UUID) int {
 	t.Helper()
@@ -279,6 +296,9 @@ func check[T any](t *testing.T, w *world[T]) {
 			var p pair
 			return p, scan(&p.left, &p.right)
 		})
+		if w.unroutable(t, err) {
+			return
+		}
 		require.NoError(t, err)
 		own := w.keys(w.rowsA)
 		for _, p := range got {
@@ -290,7 +310,9 @@ func check[T any](t *testing.T, w *world[T]) {
 
 	t.Run("update", func(t *testing.T) {
 		_, err := s.UpdateForTenant(ctx, w.a, w.suite.KeyOf(victim), func(v T) (T, error) { return w.suite.Change(v), nil })
-		require.ErrorIs(t, err, w.suite.NotFound, "tenant A updated tenant B's row")
+		if !w.unroutable(t, err) {
+			require.ErrorIs(t, err, w.suite.NotFound, "tenant A updated tenant B's row")
+		}
 		n, err := s.UpdateWhere(ctx, w.a, sq.Or{w.byKey(victim), sq.Expr("FALSE")}, w.suite.Set)
 		require.NoError(t, err)
 		assert.Zero(t, n, "a bulk update as tenant A touched tenant B's row")
@@ -299,7 +321,9 @@ func check[T any](t *testing.T, w *world[T]) {
 		assert.Equal(t, victim, after, "tenant B's row changed")
 		// An update cannot move a row to another tenant.
 		_, err = s.UpdateForTenant(ctx, w.a, w.suite.KeyOf(w.rowsA[0]), func(T) (T, error) { return victim, nil })
-		require.ErrorIs(t, err, tenant.ErrCrossTenant)
+		if !w.unroutable(t, err) {
+			require.ErrorIs(t, err, tenant.ErrCrossTenant)
+		}
 		_, err = s.UpdateWhere(ctx, w.a, sq.Expr("TRUE"), map[string]any{"tenant_id": w.b.TenantID()})
 		require.ErrorIs(t, err, tenant.ErrCrossTenant)
 	})

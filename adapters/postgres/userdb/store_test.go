@@ -121,7 +121,12 @@ func TestUserByEmailStaysInTenant(t *testing.T) {
 
 func TestCRUDWithinTenant(t *testing.T) {
 	ctx := context.Background()
-	w := newWorld(t, pgtest.New(t))
+	db := pgtest.New(t)
+	if db.Citus && !postgres.ApplicationFilter {
+		t.Skip("on Citus the application filter is what routes an update's FOR UPDATE read to the tenant's shard; " +
+			"this build has it compiled out to test row-level security alone, which the conformance kit does")
+	}
+	w := newWorld(t, db)
 
 	u := w.usersA[0]
 	updated, err := w.store.UpdateForTenant(ctx, w.a, u.ID(), func(u user.User) (user.User, error) {

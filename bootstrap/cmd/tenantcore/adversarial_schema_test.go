@@ -135,40 +135,43 @@ func waitFor(t *testing.T, srv *server, status int, what string) {
 // TestServeRefusesFeatureSchemaMistakes: a migration of a new feature that leaves a hole in the
 // walls stops serve at start, with one line naming the table and the rule.
 func TestServeRefusesFeatureSchemaMistakes(t *testing.T) {
-	const probes = `
+	probes := []string{`
 CREATE TABLE probes (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     id uuid NOT NULL,
     name text NOT NULL,
     PRIMARY KEY (tenant_id, id)
-);
-ALTER TABLE probes ENABLE ROW LEVEL SECURITY;
-ALTER TABLE probes FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON probes
+)`,
+		"ALTER TABLE probes ENABLE ROW LEVEL SECURITY",
+		"ALTER TABLE probes FORCE ROW LEVEL SECURITY",
+		`CREATE POLICY tenant_isolation ON probes
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
-`
-	const grant = "GRANT SELECT, INSERT, UPDATE, DELETE ON probes TO tenantcore_app;"
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`,
+		"SELECT tenantcore_distribute('probes')",
+	}
+	const grant = "GRANT SELECT, INSERT, UPDATE, DELETE ON probes TO tenantcore_app"
 	for _, tt := range []struct {
-		name, migration, want string
+		name      string
+		migration []string
+		want      string
 	}{
 		{"a table without the grant to the serving role", probes, "probes: serving-role-grants"},
 		{"a view over a tenant-scoped table granted to the serving role",
-			probes + grant + "CREATE VIEW probe_names AS SELECT tenant_id, name FROM probes; GRANT SELECT ON probe_names TO tenantcore_app;",
+			append(append([]string(nil), probes...), grant,
+				"CREATE VIEW probe_names AS SELECT tenant_id, name FROM probes", "GRANT SELECT ON probe_names TO tenantcore_app"),
 			"probe_names: view-security-invoker"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			db := pgtest.New(t)
-			_, err := db.OwnerPool(t).Exec(context.Background(), tt.migration)
-			require.NoError(t, err)
+			db.Migrate(t, tt.migration...)
 
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, binPath, "serve")
-			cmd.Env = baseEnv(map[string]string{"DATABASE_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "error"})
+			cmd.Env = baseEnv(map[string]string{"DATABASE_URL": db.ServingURL(t), "DATABASE_ADMIN_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "error"})
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
-			err = cmd.Run()
+			err := cmd.Run()
 			var exit *exec.ExitError
 			require.ErrorAs(t, err, &exit, "serve must refuse to start; stderr: %s", stderr.String())
 			assert.Equal(t, 1, exit.ExitCode())

@@ -67,7 +67,7 @@ func requireNoForeignRowsUnderLoad(t *testing.T, s *service, n int) {
 		failures++
 	}
 	assert.Zero(t, failures, "requests that failed or crossed tenants, of %d", n)
-	assert.Empty(t, canaryProblems, "what other clients of the pooler saw")
+	assert.Empty(t, canaryProblems, "what other sessions of the same server (or pooler) saw")
 	assert.Positive(t, checks, "the other sessions ran while the server was under load")
-	t.Logf("%d requests through the pooler: %d failures; 40 other sessions ran %d checks", n, failures, checks)
+	t.Logf("%d requests: %d failures; 40 other sessions ran %d checks", n, failures, checks)
 }

@@ -25,8 +25,6 @@ const (
 	// RuleCitusServingLogin: tenant transactions run as a role that can log in, because the
 	// coordinator opens its worker connections as the current role.
 	RuleCitusServingLogin = "citus-serving-login"
-	// RuleCitusSetPropagation: the coordinator carries SET LOCAL to the workers.
-	RuleCitusSetPropagation = "citus-set-propagation"
 	// RuleCitusTenantOnWorkers: a tenant transaction sees its own row on a worker, and nothing
 	// else: the tenant setting reaches the workers and their policies apply it.
 	RuleCitusTenantOnWorkers = "citus-tenant-reaches-workers"
@@ -166,30 +164,26 @@ LIMIT 1`, ProbeTable).Scan(&probeTenant)
 	tx := &tenantTx{db: db, conn: conn, tenant: probeTenant}
 	defer tx.rollback(ctx)
 
+	// Whether the tenant setting reaches the workers is what the probe row below proves: each
+	// tenant transaction switches SET propagation on itself (session.go), whatever the login's
+	// own citus.propagate_set_commands says.
 	var (
-		role        string
-		canLogin    bool
-		propagation string
+		role     string
+		canLogin bool
 	)
 	err = tx.exec(ctx, statement{sql: `
-SELECT current_user::text, r.rolcanlogin, COALESCE(current_setting('citus.propagate_set_commands', true), '')
-FROM pg_roles r WHERE r.rolname = current_user`, rows: func(scan func(...any) error) error { return scan(&role, &canLogin, &propagation) }})
+SELECT current_user::text, r.rolcanlogin FROM pg_roles r WHERE r.rolname = current_user`,
+		rows: func(scan func(...any) error) error { return scan(&role, &canLogin) }})
 	if err != nil {
 		return nil, fmt.Errorf("probe: inspect the serving role: %w", err)
 	}
-	var out []Violation
 	if !canLogin {
-		out = append(out, Violation{Table: "-", Rule: RuleCitusServingLogin,
-			Detail: fmt.Sprintf("tenant transactions run as %s, which cannot log in: the coordinator opens its worker connections as that role; DATABASE_URL must log in as the serving role (tenantcore_app)", role)})
-	}
-	if propagation != "local" {
-		out = append(out, Violation{Table: "-", Rule: RuleCitusSetPropagation,
-			Detail: fmt.Sprintf("citus.propagate_set_commands is %q in tenant transactions, so the tenant setting stays on the coordinator: log in as the serving role, which migrations set to 'local'", propagation)})
-	}
-	if len(out) > 0 {
-		return out, nil // the probe would only fail for the same reasons
+		// The probe would only fail for the same reason.
+		return []Violation{{Table: "-", Rule: RuleCitusServingLogin,
+			Detail: fmt.Sprintf("tenant transactions run as %s, which cannot log in: the coordinator opens its worker connections as that role; DATABASE_URL must log in as the serving role (tenantcore_app)", role)}}, nil
 	}
 
+	var out []Violation
 	probeRow := uuid.New()
 	err = tx.exec(ctx, statement{sql: "INSERT INTO " + pgx.Identifier{ProbeTable}.Sanitize() + " (tenant_id, id) VALUES ($1, $2)", args: []any{probeTenant, probeRow}})
 	var pgErr *pgconn.PgError

@@ -148,6 +148,28 @@ func TestCitusSelfCheck(t *testing.T) {
 		// its worker whatever the login's role-level setting says.
 		assert.Empty(t, rulesOf(servingPool(map[string]string{"citus.propagate_set_commands": "none"})))
 	})
+	t.Run("a worker the tenant setting does not reach is refused", func(t *testing.T) {
+		// The probe table's shards read the tenant from a setting no transaction sends, as a
+		// worker would see it if the coordinator kept the tenant setting to itself.
+		_, err := owner.Exec(ctx, `SELECT run_command_on_shards('isolation_probe',
+			$$ALTER POLICY tenant_isolation ON %s
+			  USING (tenant_id = NULLIF(current_setting('app.tenant_elsewhere', true), '')::uuid)
+			  WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_elsewhere', true), '')::uuid)$$)`)
+		require.NoError(t, err)
+		t.Cleanup(func() {
+			_, err := owner.Exec(context.Background(), `SELECT run_command_on_shards('isolation_probe',
+				$$ALTER POLICY tenant_isolation ON %s
+				  USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+				  WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)$$)`)
+			require.NoError(t, err)
+		})
+		violations, err := postgres.CheckIsolation(ctx, db.ServingDB(t), postgres.DefaultSchemaRules)
+		require.NoError(t, err)
+		require.Len(t, violations, 1)
+		assert.Equal(t, postgres.ProbeTable, violations[0].Table)
+		assert.Equal(t, postgres.RuleCitusTenantOnWorkers, violations[0].Rule)
+		assert.Contains(t, violations[0].String(), "the tenant setting did not reach it")
+	})
 	t.Run("a worker that does not apply the policy is refused", func(t *testing.T) {
 		// The coordinator's table keeps its policy (the schema rules pass); the shards lose it.
 		_, err := owner.Exec(ctx, `SELECT run_command_on_shards('users', 'ALTER TABLE %s DISABLE ROW LEVEL SECURITY')`)

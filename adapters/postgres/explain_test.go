@@ -96,6 +96,8 @@ func TestScopedStatementsUseTenantLedIndex(t *testing.T) {
 					// index; what must hold there is that a tenant-led index serves the statement.
 					_, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off")
 					require.NoError(t, err)
+					_, err = tx.Exec(ctx, "SET LOCAL enable_bitmapscan = off")
+					require.NoError(t, err)
 				}
 				require.NoError(t, tx.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sql, args[name]...).Scan(&raw))
 			})

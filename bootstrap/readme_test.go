@@ -1,7 +1,11 @@
 package bootstrap_test
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,4 +60,61 @@ func TestEveryVariableIsDeclaredOnce(t *testing.T) {
 			assert.True(t, seen[v.DefaultFrom], "%s defaults to %s, declared before it", v.Name, v.DefaultFrom)
 		}
 	}
+}
+
+// testNames matches the name of a test, benchmark or example where the README cites one.
+var testNames = regexp.MustCompile(`\b(?:Test|Benchmark|Example)[A-Z][A-Za-z0-9_]*`)
+
+// uncitable returns the tests the text cites that are not among defined, once each, in order.
+func uncitable(text string, defined map[string]bool) []string {
+	var out []string
+	for _, name := range testNames.FindAllString(text, -1) {
+		if !defined[name] && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// definedTests reads every test, benchmark and example function of the module's test files
+// (fixtures under testdata excluded: they are not run).
+func definedTests(t *testing.T, root string) map[string]bool {
+	t.Helper()
+	decl := regexp.MustCompile(`(?m)^func ((?:Test|Benchmark|Example)[A-Za-z0-9_]*)\(`)
+	defined := map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range decl.FindAllStringSubmatch(string(src), -1) {
+			defined[m[1]] = true
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return defined
+}
+
+// TestREADMECitesOnlyTestsThatExist: every claim of the README names the check that enforces it;
+// a renamed or deleted test must not leave the claim pointing at nothing.
+func TestREADMECitesOnlyTestsThatExist(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	defined := definedTests(t, "..")
+	require.True(t, defined["TestREADMECitesOnlyTestsThatExist"], "the walk finds the module's tests")
+	assert.Empty(t, uncitable(string(readme), defined), "the README cites tests that do not exist")
+
+	// The check fires on a citation of a test that is gone.
+	assert.Equal(t, []string{"TestRenamedLongAgo"},
+		uncitable("proven by `TestREADMECitesOnlyTestsThatExist` and `TestRenamedLongAgo`", defined))
 }

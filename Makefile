@@ -21,8 +21,8 @@ CITUS_URL_SH   := bootstrap/dev/citus.sh
 
 # What the Citus phase runs on a coordinator with two workers: every test that talks to
 # PostgreSQL (the distribution rules and the Citus self-check, the schema invariants, the isolation
-# suites, the stores, the jobs, the end-to-end and adversarial suites), then the isolation suites
-# again with the application filter compiled out (RLS alone, on the workers' shards).
+# suites, the stores, the jobs, the end-to-end and adversarial suites), then the persistence
+# packages again with the application filter compiled out (RLS alone, on the workers' shards).
 # Without the race detector: the direct pass has it; here the cluster is what is under test.
 CITUS_PKGS := ./adapters/postgres/... ./bootstrap/ ./bootstrap/cmd/tenantcore/
 
@@ -88,7 +88,7 @@ test-citus: ## Run the Citus phase: CITUS_URL's cluster, or a local coordinator 
 	@url=$$($(CITUS_URL_SH)); \
 	echo "==> Citus phase on $$url"; \
 	DATABASE_URL=$$url go test -count=1 -timeout 20m $(CITUS_PKGS); \
-	echo "==> Citus: isolation suites with the application filter compiled out (RLS alone)"; \
+	echo "==> Citus: the persistence packages with the application filter compiled out (RLS alone)"; \
 	DATABASE_URL=$$url go test -count=1 -timeout 10m -tags tenantcore_nofilter ./adapters/postgres/...
 
 lint: tools ## Check formatting, go vet, the tenant isolation analyzer and golangci-lint

@@ -26,7 +26,7 @@ func TestServingOnCitus(t *testing.T) {
 		ctx := context.Background()
 		count := func(url string, explicit bool) int {
 			t.Helper()
-			pool := pgtest.Database{URL: url}.OwnerPool(t) // logs in as url's user, whoever that is
+			pool := pgtest.PoolAt(t, url)
 			var n int
 			if !explicit {
 				require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n))

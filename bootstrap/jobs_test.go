@@ -21,7 +21,7 @@ func TestCreatingAUserWelcomesThemInTheBackground(t *testing.T) {
 	ada := s.createUser("acme", "ada@example.com", "acme password 123")
 	bob := s.createUser("globex", "ada@example.com", "globex password 456")
 
-	owner := pgtest.Database{URL: s.env["DATABASE_ADMIN_URL"]}.OwnerPool(t)
+	owner := pgtest.PoolAt(t, s.env["DATABASE_ADMIN_URL"])
 	welcomed := func(userID string) (tenantID, subject string) {
 		_ = owner.QueryRow(context.Background(),
 			`SELECT tenant_id::text, subject FROM notifications WHERE user_id = $1 AND kind = 'welcome'`, userID).Scan(&tenantID, &subject)

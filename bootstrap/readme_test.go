@@ -105,14 +105,19 @@ func definedTests(t *testing.T, root string) map[string]bool {
 	return defined
 }
 
-// TestREADMECitesOnlyTestsThatExist: every claim of the README names the check that enforces it;
-// a renamed or deleted test must not leave the claim pointing at nothing.
+// TestREADMECitesOnlyTestsThatExist: every claim of the README and of the decision records names
+// the check that enforces it; a renamed or deleted test must not leave a claim pointing at nothing.
 func TestREADMECitesOnlyTestsThatExist(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	require.NoError(t, err)
 	defined := definedTests(t, "..")
 	require.True(t, defined["TestREADMECitesOnlyTestsThatExist"], "the walk finds the module's tests")
-	assert.Empty(t, uncitable(string(readme), defined), "the README cites tests that do not exist")
+	records, err := filepath.Glob("../architecture/adr/*.md")
+	require.NoError(t, err)
+	require.NotEmpty(t, records)
+	for _, doc := range append([]string{"../README.md"}, records...) {
+		text, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		assert.Empty(t, uncitable(string(text), defined), "%s cites tests that do not exist", doc)
+	}
 
 	// The check fires on a citation of a test that is gone.
 	assert.Equal(t, []string{"TestRenamedLongAgo"},

@@ -127,8 +127,8 @@ ORDER BY c.relname`, oids)
 // checkCitusServing is the part of the self-check only a Citus coordinator needs: the tenant
 // transactions of the serving pool run as a role the workers let in, their tenant setting
 // travels to the workers, and there a probe row of the transaction's tenant is visible and
-// nothing else is. Elsewhere it returns nothing. Tables already flagged by a schema rule are not
-// read: the rule says what is wrong with them.
+// nothing else is. Elsewhere it returns nothing. A table flagged for a missing serving grant is
+// not read: the read could only fail, and the grant rule already says why.
 func checkCitusServing(ctx context.Context, db *DB, rules SchemaRules, flagged []Violation) ([]Violation, error) {
 	citus, err := hasCitus(ctx, db.pool)
 	if err != nil || !citus {
@@ -226,8 +226,8 @@ ORDER BY c.relname`, args: []any{rules.Schema, ProbeTable, rules.exemptNames()},
 		return nil, fmt.Errorf("probe: list distributed tables: %w", err)
 	}
 	for _, table := range tables {
-		if slices.ContainsFunc(flagged, func(v Violation) bool { return v.Table == table }) {
-			continue // already named by a schema rule (a missing grant would only fail the read)
+		if slices.ContainsFunc(flagged, func(v Violation) bool { return v.Table == table && v.Rule == RuleServingGrants }) {
+			continue // the read would only fail on the missing grant, which is reported already
 		}
 		var rows int
 		err := tx.exec(ctx, statement{sql: "SELECT 1 FROM " + pgx.Identifier{rules.Schema, table}.Sanitize() + " LIMIT 1",

@@ -89,7 +89,8 @@ func quotedConstraint(message string) string {
 // constraintError finds the error declared for a violated constraint, nil when there is none. On
 // Citus the violation is raised by a worker's shard, whose constraints carry the shard id as a
 // suffix (users_email_key_102015 for users_email_key), so a name not declared as it is is tried
-// without that suffix.
+// without that suffix. Citus keeps the declared name whole only while name and suffix fit in
+// PostgreSQL's 63 bytes: validate refuses longer declared names (MaxConstraintName).
 func constraintError(declared map[string]error, name string) error {
 	if mapped, ok := declared[name]; ok {
 		return mapped
@@ -97,10 +98,19 @@ func constraintError(declared map[string]error, name string) error {
 	return declared[withoutShardSuffix(name)]
 }
 
-// withoutShardSuffix strips a trailing "_<digits>" from a constraint name.
+// MaxConstraintName is the longest constraint name Table.Conflicts and Table.References may
+// declare: Citus appends "_<shard id>" (up to 7 digits in a cluster's first ten million shards)
+// to name a shard's constraint, and hashes names that would then pass 63 bytes.
+const MaxConstraintName = 63 - len("_1234567")
+
+// shardSuffixDigits is the fewest digits a Citus shard id has: ids start at 102008. A shorter
+// numeric suffix (users_key_2) is part of a declared name, never a shard's.
+const shardSuffixDigits = 6
+
+// withoutShardSuffix strips a trailing "_<shard id>" from a constraint name.
 func withoutShardSuffix(name string) string {
 	i := strings.LastIndexByte(name, '_')
-	if i <= 0 || i == len(name)-1 {
+	if i <= 0 || len(name)-i-1 < shardSuffixDigits {
 		return name
 	}
 	for _, r := range name[i+1:] {

@@ -49,6 +49,13 @@ func (t Table[T]) validate() error {
 			return fmt.Errorf("table %q: %q is not a plain lower-case SQL identifier", t.Name, n)
 		}
 	}
+	for _, declared := range []map[string]error{t.Conflicts, t.References} {
+		for name := range declared {
+			if len(name) > MaxConstraintName {
+				return fmt.Errorf("table %q: constraint %q is longer than %d bytes: on Citus its shards' copies would be renamed and never map", t.Name, name, MaxConstraintName)
+			}
+		}
+	}
 	switch {
 	case t.Scan == nil || t.Values == nil || t.TenantOf == nil || t.KeyOf == nil:
 		return fmt.Errorf("table %q: Scan, Values, TenantOf and KeyOf are required", t.Name)

@@ -9,6 +9,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 	"github.com/google/uuid"
 
+	"github.com/tenantcore/tenantcore/domain/fault"
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/ports"
 )
@@ -41,6 +42,9 @@ func (s *TenantStore) TenantByID(ctx context.Context, id uuid.UUID) (tenant.Tena
 	return s.one(ctx, "lookup", psql.Select(tenantColumns...).From("tenants").Where(sq.Eq{"id": id}))
 }
 
+// tenantConflicts maps the unique constraints of tenants to their domain errors.
+var tenantConflicts = map[string]error{"tenants_slug_key": tenant.ErrSlugTaken}
+
 // CreateTenant implements ports.TenantRegistry.
 func (s *TenantStore) CreateTenant(ctx context.Context, t tenant.Tenant) (tenant.Tenant, error) {
 	q := psql.Insert("tenants").
@@ -48,8 +52,11 @@ func (s *TenantStore) CreateTenant(ctx context.Context, t tenant.Tenant) (tenant
 		Values(t.ID(), t.Slug().String(), t.Name().String(), t.IsActive()).
 		Suffix("RETURNING " + strings.Join(tenantColumns, ", "))
 	created, err := s.one(ctx, "insert", q)
-	if name, ok := uniqueViolation(err); ok && withoutShardSuffix(name) == "tenants_slug_key" {
-		return tenant.Tenant{}, tenant.ErrSlugTaken
+	if name, ok := uniqueViolation(err); ok {
+		if mapped := constraintError(tenantConflicts, name); mapped != nil {
+			return tenant.Tenant{}, mapped
+		}
+		return tenant.Tenant{}, fmt.Errorf("postgres insert tenants: %w: %w", fault.ErrDuplicate, err)
 	}
 	if err != nil {
 		return tenant.Tenant{}, err

@@ -33,7 +33,9 @@ type Runner struct {
 	count prometheus.Counter
 }
 
-// New returns a Runner on pool (the serving pool or an operator's pool) and registers its counter.
+// New returns a Runner on pool and registers its counter. The pool's login must be allowed to
+// become the maintenance role: the schema owner, or a serving login granted it. On Citus the
+// serving login is the serving role itself, which is not; use the owner's pool there.
 func New(pool *pgxpool.Pool, log *zap.Logger, reg prometheus.Registerer) (*Runner, error) {
 	c := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "tenantcore_cross_tenant_transactions_total",

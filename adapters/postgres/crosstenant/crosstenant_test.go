@@ -32,20 +32,21 @@ func TestAcrossTenants(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	// The escape hatch opens the walls itself, whatever the pool. One connection, so that the
-	// check after the transaction sees the very connection it ran on.
-	// On Citus the serving URL logs in as the serving role itself, which may not become the
-	// maintenance role; there the escape hatch runs on the owner's pool, as dev seed does.
+	// The escape hatch opens the walls itself, on any pool whose login may become the
+	// maintenance role: the serving URL on PostgreSQL. On Citus that URL logs in as the serving
+	// role itself, which may not; there the escape hatch runs on the owner's pool, as dev seed
+	// does. One connection, so that the check after the transaction sees the very connection it
+	// ran on.
 	url := db.ServingURL(t)
 	if db.Citus {
 		url = db.URL
 	}
-	serving, err := postgres.NewPool(ctx, postgres.Config{URL: url, MaxConns: 1})
+	pool, err := postgres.NewPool(ctx, postgres.Config{URL: url, MaxConns: 1})
 	require.NoError(t, err)
-	t.Cleanup(serving.Close)
+	t.Cleanup(pool.Close)
 	core, logs := observer.New(zap.WarnLevel)
 	reg := prometheus.NewRegistry()
-	runner, err := crosstenant.New(serving, zap.New(core), reg)
+	runner, err := crosstenant.New(pool, zap.New(core), reg)
 	require.NoError(t, err)
 
 	require.ErrorIs(t, runner.AcrossTenants(ctx, "because", func(context.Context, pgx.Tx) error { return nil }),
@@ -71,6 +72,6 @@ func TestAcrossTenants(t *testing.T) {
 	// After the transaction the connection is its login role again: the maintenance role ended
 	// with the transaction.
 	var sameRole bool
-	require.NoError(t, serving.QueryRow(ctx, "SELECT current_user = session_user").Scan(&sameRole))
+	require.NoError(t, pool.QueryRow(ctx, "SELECT current_user = session_user").Scan(&sameRole))
 	assert.True(t, sameRole)
 }

@@ -197,8 +197,15 @@ func (d Database) open(t testing.TB, url, role string) *postgres.DB {
 // role cannot see.
 func (d Database) OwnerPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
+	return PoolAt(t, d.URL)
+}
+
+// PoolAt opens a plain pool on url, logged in as url says and switching to no role: for looking
+// at the database as that login sees it. Closed at cleanup.
+func PoolAt(t testing.TB, url string) *pgxpool.Pool {
+	t.Helper()
 	pool, err := postgres.NewPool(context.Background(), postgres.Config{
-		URL: d.URL, MaxConns: 8, ConnectTimeout: 5 * time.Second,
+		URL: url, MaxConns: 8, ConnectTimeout: 5 * time.Second,
 	})
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)

@@ -36,7 +36,13 @@ func lookup(env map[string]string) func(string) (string, bool) {
 // (slugs <prefix>-00001…, password bootstrap.SeedPassword).
 func seededDatabase(b *testing.B, prefix string, tenants, users int) pgtest.Database {
 	b.Helper()
-	db := pgtest.New(b)
+	return seededDatabaseOn(b, pgtest.ServerURL(), prefix, tenants, users)
+}
+
+// seededDatabaseOn is seededDatabase on another server than DATABASE_URL's.
+func seededDatabaseOn(b *testing.B, server, prefix string, tenants, users int) pgtest.Database {
+	b.Helper()
+	db := pgtest.NewOn(b, server)
 	env := map[string]string{"DATABASE_URL": db.URL, "LOG_LEVEL": "error"}
 	var out, errOut bytes.Buffer
 	code := bootstrap.CLI{Stdout: &out, Stderr: &errOut, Lookup: lookup(env)}.Main([]string{

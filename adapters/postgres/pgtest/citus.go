@@ -26,26 +26,50 @@ type node struct {
 
 // cluster is the Citus cluster of the server tests run against; nil on plain PostgreSQL.
 type cluster struct {
+	server      string // the URL tests were given for the coordinator
 	coordinator node
 	workers     []node
 	template    string
 }
 
-var (
-	clusterOnce sync.Once
-	clusterOf   *cluster
-	clusterErr  error
-)
-
-// citusCluster returns the cluster when the server preloads citus, reading its nodes from the
-// database of ServerURL (the one CITUS_URL or bootstrap/dev/citus.sh set up), and makes sure the
-// template exists on every node.
-func citusCluster(ctx context.Context, admin *pgx.Conn) (*cluster, error) {
-	clusterOnce.Do(func() { clusterOf, clusterErr = findCluster(ctx, admin) })
-	return clusterOf, clusterErr
+// clusterFound is what findCluster answered for one server, once per test process.
+type clusterFound struct {
+	once sync.Once
+	c    *cluster
+	err  error
 }
 
-func findCluster(ctx context.Context, admin *pgx.Conn) (*cluster, error) {
+var (
+	clustersMu sync.Mutex
+	clusters   = map[string]*clusterFound{}
+)
+
+// citusCluster returns the cluster when server preloads citus, reading its nodes from the
+// database of server's URL (the one CITUS_URL or bootstrap/dev/citus.sh set up), and makes sure
+// the template exists on every node; nil on plain PostgreSQL.
+func citusCluster(ctx context.Context, admin *pgx.Conn, server string) (*cluster, error) {
+	clustersMu.Lock()
+	found, ok := clusters[server]
+	if !ok {
+		found = &clusterFound{}
+		clusters[server] = found
+	}
+	clustersMu.Unlock()
+	found.once.Do(func() { found.c, found.err = findCluster(ctx, admin, server) })
+	return found.c, found.err
+}
+
+// foundCluster is the cluster citusCluster found for server before; nil if none.
+func foundCluster(server string) *cluster {
+	clustersMu.Lock()
+	defer clustersMu.Unlock()
+	if found, ok := clusters[server]; ok {
+		return found.c
+	}
+	return nil
+}
+
+func findCluster(ctx context.Context, admin *pgx.Conn, server string) (*cluster, error) {
 	var preload string
 	if err := admin.QueryRow(ctx, "SHOW shared_preload_libraries").Scan(&preload); err != nil {
 		return nil, fmt.Errorf("read shared_preload_libraries: %w", err)
@@ -53,7 +77,7 @@ func findCluster(ctx context.Context, admin *pgx.Conn) (*cluster, error) {
 	if !strings.Contains(preload, "citus") {
 		return nil, nil
 	}
-	cfg, err := pgx.ParseConfig(ServerURL())
+	cfg, err := pgx.ParseConfig(server)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +103,7 @@ WHERE noderole = 'primary' AND isactive AND groupid <> 0 ORDER BY nodename, node
 	if len(workers) == 0 {
 		return nil, fmt.Errorf("the Citus coordinator's database %s has no workers", cfg.Database)
 	}
-	c := &cluster{coordinator: node{host: cfg.Host, port: int(cfg.Port)}, workers: workers}
+	c := &cluster{server: server, coordinator: node{host: cfg.Host, port: int(cfg.Port)}, workers: workers}
 	sum := sha256.Sum256(fmt.Append(nil, c.coordinator, c.workers))
 	c.template = "tenantcore_citus_template_" + hex.EncodeToString(sum[:4])
 	return c, c.ensureTemplate(ctx, admin)
@@ -87,9 +111,9 @@ WHERE noderole = 'primary' AND isactive AND groupid <> 0 ORDER BY nodename, node
 
 func (c *cluster) nodes() []node { return append([]node{c.coordinator}, c.workers...) }
 
-// connect opens a connection to database on n, as the user of ServerURL.
+// connect opens a connection to database on n, as the user of the cluster's server URL.
 func (c *cluster) connect(ctx context.Context, n node, database string) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(ServerURL())
+	cfg, err := pgx.ParseConfig(c.server)
 	if err != nil {
 		return nil, err
 	}

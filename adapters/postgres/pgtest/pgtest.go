@@ -45,7 +45,14 @@ type Database struct {
 // New creates an empty database, migrates it to the latest version, and drops it at cleanup.
 func New(t testing.TB) Database {
 	t.Helper()
-	db := NewEmpty(t)
+	return NewOn(t, ServerURL())
+}
+
+// NewOn is New on the server of the URL server instead of DATABASE_URL's: for a benchmark that
+// compares two servers side by side (plain PostgreSQL and a Citus coordinator, say).
+func NewOn(t testing.TB, server string) Database {
+	t.Helper()
+	db := newEmptyOn(t, server)
 	migrate := func() error {
 		m, err := postgres.NewMigrator(db.URL, migrations.FS)
 		if err != nil {
@@ -58,7 +65,7 @@ func New(t testing.TB) Database {
 	if db.Citus {
 		// Migrations change roles, which belong to the cluster; Citus syncs them to every worker,
 		// and two such syncs at once fail ("tuple concurrently updated").
-		require.NoError(t, clusterOf.oneAtATime(context.Background(), migrate), "migrate test database")
+		require.NoError(t, foundCluster(server).oneAtATime(context.Background(), migrate), "migrate test database")
 		return db
 	}
 	require.NoError(t, migrate(), "migrate test database")
@@ -79,34 +86,39 @@ func OnCitus(t testing.TB) bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	admin, _ := connectAdmin(ctx, t)
+	admin, _ := connectAdmin(ctx, t, ServerURL())
 	defer func() { _ = admin.Close(context.Background()) }()
-	c, err := citusCluster(ctx, admin)
+	c, err := citusCluster(ctx, admin, ServerURL())
 	require.NoError(t, err)
 	return c != nil
 }
 
-func connectAdmin(ctx context.Context, t testing.TB) (*pgx.Conn, *pgx.ConnConfig) {
+func connectAdmin(ctx context.Context, t testing.TB, server string) (*pgx.Conn, *pgx.ConnConfig) {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(ServerURL())
+	cfg, err := pgx.ParseConfig(server)
 	require.NoError(t, err)
 	cfg.Database = "postgres"
 	admin, err := pgx.ConnectConfig(ctx, cfg)
-	require.NoError(t, err, "connect to PostgreSQL at %s", ServerURL())
+	require.NoError(t, err, "connect to PostgreSQL at %s", server)
 	return admin, cfg
 }
 
 // NewEmpty creates an empty database and drops it at cleanup.
 func NewEmpty(t testing.TB) Database {
 	t.Helper()
+	return newEmptyOn(t, ServerURL())
+}
+
+func newEmptyOn(t testing.TB, server string) Database {
+	t.Helper()
 	// Long enough for the first test on Citus to build the template on every node.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	admin, cfg := connectAdmin(ctx, t)
+	admin, cfg := connectAdmin(ctx, t, server)
 	defer func() { _ = admin.Close(context.Background()) }()
 
 	name := "tenantcore_test_" + strings.ToLower(rand.Text()[:12])
-	citus, err := citusCluster(ctx, admin)
+	citus, err := citusCluster(ctx, admin, server)
 	require.NoError(t, err)
 	if citus != nil {
 		return newCitus(t, citus, name)
@@ -126,7 +138,7 @@ func NewEmpty(t testing.TB) Database {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
-	return Database{URL: withDatabase(t, ServerURL(), name), Name: name}
+	return Database{URL: withDatabase(t, server, name), Name: name}
 }
 
 func newCitus(t testing.TB, c *cluster, name string) Database {
@@ -141,7 +153,7 @@ func newCitus(t testing.TB, c *cluster, name string) Database {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
-	return Database{URL: withDatabase(t, ServerURL(), name), Name: name, Citus: true}
+	return Database{URL: withDatabase(t, c.server, name), Name: name, Citus: true}
 }
 
 // PoolerEnv names the variable that routes serving connections through a connection pooler in

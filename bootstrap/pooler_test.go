@@ -50,17 +50,25 @@ func TestDeactivationThroughPooler(t *testing.T) {
 			if listen == "through the pooler" {
 				s = restartWith(t, s, map[string]string{"DATABASE_LISTEN_URL": s.env["DATABASE_URL"]})
 			}
-			s.createTenant("acme")
-			require.Equal(t, http.StatusOK, s.do(http.MethodGet, "/api/v1/tenant", "", "X-Tenant-ID: acme").status, "cached as active")
-			start := time.Now()
-			s.cli("", "tenant", "deactivate", "--slug", "acme")
-			// The cache TTL is ten minutes: only the change feed can make this pass.
-			require.Eventually(t, func() bool {
-				return s.do(http.MethodGet, "/api/v1/tenant", "", "X-Tenant-ID: acme").status == http.StatusForbidden
-			}, 3*time.Second, 10*time.Millisecond)
-			t.Logf("LISTEN %s: deactivation refused %v after the command started", listen, time.Since(start).Round(time.Millisecond))
+			requireDeactivationReaches(t, s, "LISTEN "+listen)
 		})
 	}
+}
+
+// requireDeactivationReaches deactivates a tenant with the CLI while s has it cached as active for
+// the ten minutes of TENANT_CACHE_TTL (which s must have been started with), and waits for s to
+// refuse it: only the change feed can make that happen in time.
+func requireDeactivationReaches(t *testing.T, s *service, setup string) {
+	t.Helper()
+	require.Equal(t, "10m", s.env["TENANT_CACHE_TTL"], "the cache must outlive the test")
+	s.createTenant("acme")
+	require.Equal(t, http.StatusOK, s.do(http.MethodGet, "/api/v1/tenant", "", "X-Tenant-ID: acme").status, "cached as active")
+	start := time.Now()
+	s.cli("", "tenant", "deactivate", "--slug", "acme")
+	require.Eventually(t, func() bool {
+		return s.do(http.MethodGet, "/api/v1/tenant", "", "X-Tenant-ID: acme").status == http.StatusForbidden
+	}, 3*time.Second, 10*time.Millisecond)
+	t.Logf("%s: deactivation refused %v after the command started", setup, time.Since(start).Round(time.Millisecond))
 }
 
 // restartWith starts a second instance on s's database with env on top of s's, and returns it.

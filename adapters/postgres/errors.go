@@ -122,8 +122,8 @@ func withoutShardSuffix(name string) string {
 }
 
 // translateConstraint maps a unique or foreign-key violation to its domain error (from conflicts
-// or references, else a generic conflict or reference error), and labels every other error with the operation and table;
-// domain errors pass unchanged.
+// or references, else a generic conflict or reference error), and labels every other error with
+// the operation and table; domain errors pass unchanged.
 func translateConstraint(op, table string, conflicts, references map[string]error, err error) error {
 	if err == nil {
 		return nil

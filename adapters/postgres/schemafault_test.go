@@ -146,20 +146,7 @@ func TestSchemaFaultsAnswerUnavailableUntilFixed(t *testing.T) {
 // migration can make, and requires readiness (which serve runs at start and /readyz on every
 // probe) to refuse, naming the table and the rule.
 func TestSelfCheckCatchesFeatureMistakes(t *testing.T) {
-	probes := []string{`
-CREATE TABLE probes (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
-    id uuid NOT NULL,
-    name text NOT NULL,
-    PRIMARY KEY (tenant_id, id)
-)`,
-		"ALTER TABLE probes ENABLE ROW LEVEL SECURITY",
-		"ALTER TABLE probes FORCE ROW LEVEL SECURITY",
-		`CREATE POLICY tenant_isolation ON probes
-    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`,
-		"SELECT tenantcore_distribute('probes')",
-	}
+	probes := pgtest.TenantTable("probes", "name text NOT NULL")
 	const grant = "GRANT SELECT, INSERT, UPDATE, DELETE ON probes TO tenantcore_app"
 	withExemption := postgres.DefaultSchemaRules
 	withExemption.Exempt = append(append([]postgres.Exemption(nil), postgres.Exemptions...),

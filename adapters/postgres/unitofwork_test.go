@@ -100,22 +100,9 @@ func TestForeignKeyViolationsAreDomainErrors(t *testing.T) {
 	db := pgtest.New(t)
 	a, _ := seedTwoTenants(t, db.OwnerPool(t))
 	tc := tenanttest.Context(t, a)
-	db.Migrate(t, `
-CREATE TABLE notes (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
-    id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    body text NOT NULL,
-    PRIMARY KEY (tenant_id, id)
-)`,
-		"ALTER TABLE notes ENABLE ROW LEVEL SECURITY",
-		"ALTER TABLE notes FORCE ROW LEVEL SECURITY",
-		`CREATE POLICY tenant_isolation ON notes
-    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`,
+	db.Migrate(t, append(pgtest.TenantTable("notes", "user_id uuid NOT NULL", "body text NOT NULL"),
 		"GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO tenantcore_app",
-		"SELECT tenantcore_distribute('notes')",
-		"ALTER TABLE notes ADD CONSTRAINT notes_user_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)")
+		"ALTER TABLE notes ADD CONSTRAINT notes_user_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)")...)
 
 	type note struct{ tenantID, id, userID uuid.UUID }
 	unknownUser := fault.New(fault.Invalid, "note.unknown_user", "the note's user does not exist")

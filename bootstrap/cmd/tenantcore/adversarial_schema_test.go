@@ -135,20 +135,7 @@ func waitFor(t *testing.T, srv *server, status int, what string) {
 // TestServeRefusesFeatureSchemaMistakes: a migration of a new feature that leaves a hole in the
 // walls stops serve at start, with one line naming the table and the rule.
 func TestServeRefusesFeatureSchemaMistakes(t *testing.T) {
-	probes := []string{`
-CREATE TABLE probes (
-    tenant_id uuid NOT NULL REFERENCES tenants (id),
-    id uuid NOT NULL,
-    name text NOT NULL,
-    PRIMARY KEY (tenant_id, id)
-)`,
-		"ALTER TABLE probes ENABLE ROW LEVEL SECURITY",
-		"ALTER TABLE probes FORCE ROW LEVEL SECURITY",
-		`CREATE POLICY tenant_isolation ON probes
-    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`,
-		"SELECT tenantcore_distribute('probes')",
-	}
+	probes := pgtest.TenantTable("probes", "name text NOT NULL")
 	const grant = "GRANT SELECT, INSERT, UPDATE, DELETE ON probes TO tenantcore_app"
 	for _, tt := range []struct {
 		name      string

@@ -272,29 +272,15 @@ func (c CLI) user(ctx context.Context, cfg Config, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read password: %w", err)
 	}
-	// Users are tenant-scoped: written through the scoped repository, as the serving role, under RLS.
-	db, err := postgres.Open(ctx, c.poolConfig(cfg, postgres.AppRole))
+	// Users are tenant-scoped: written through the scoped repository, as the serving role, under
+	// RLS. The welcome job is enqueued in the user's own transaction; serve's workers run it.
+	cmd, closeCommand, err := c.openTenantCommand(ctx, cfg, *slug, "tenantcore user create")
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	log, err := logging.New(logging.Config{Level: cfg.LogLevel, Format: cfg.LogFormat, Output: "stderr"})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = log.Sync() }()
-	system := operator.NewSystem(postgres.NewTenantStore(db), logging.NewSystemAccessLog(log))
-	tc, err := system.ContextBySlug(ctx, *slug, "tenantcore user create")
-	if err != nil {
-		return err
-	}
-	// The welcome job is enqueued in the user's own transaction; serve's workers run it.
-	queue, err := commandJobs(db, log, cfg)
-	if err != nil {
-		return err
-	}
-	create := identity.NewCreateUser(userdb.NewStore(db), password.New(password.DefaultParams), db, queue)
-	u, err := create.Handle(ctx, tc, identity.CreateUserInput{Email: *email, Password: strings.TrimRight(string(pw), "\r\n")})
+	defer closeCommand()
+	create := identity.NewCreateUser(userdb.NewStore(cmd.db), password.New(password.DefaultParams), cmd.db, cmd.jobs)
+	u, err := create.Handle(ctx, cmd.tc, identity.CreateUserInput{Email: *email, Password: strings.TrimRight(string(pw), "\r\n")})
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,6 @@ import (
 	"context"
 	"flag"
 	"strconv"
-
-	"github.com/tenantcore/tenantcore/adapters/logging"
-	"github.com/tenantcore/tenantcore/adapters/postgres"
-	"github.com/tenantcore/tenantcore/application/operator"
 )
 
 // job lists and retries a tenant's failed jobs. It reads and writes through a tenant transaction of
@@ -32,33 +28,19 @@ func (c CLI) job(ctx context.Context, cfg Config, args []string) error {
 		}
 		jobID = n
 	}
-	db, err := postgres.Open(ctx, c.poolConfig(cfg, postgres.AppRole))
+	cmd, closeCommand, err := c.openTenantCommand(ctx, cfg, *slug, "tenantcore job "+args[0])
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	log, err := logging.New(logging.Config{Level: cfg.LogLevel, Format: cfg.LogFormat, Output: "stderr"})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = log.Sync() }()
-	system := operator.NewSystem(postgres.NewTenantStore(db), logging.NewSystemAccessLog(log))
-	tc, err := system.ContextBySlug(ctx, *slug, "tenantcore job "+args[0])
-	if err != nil {
-		return err
-	}
-	runner, err := commandJobs(db, log, cfg)
-	if err != nil {
-		return err
-	}
+	defer closeCommand()
 	if args[0] == "list" {
-		failed, err := runner.Failed(ctx, tc)
+		failed, err := cmd.jobs.Failed(ctx, cmd.tc)
 		if err != nil {
 			return err
 		}
 		return c.printJSON(map[string]any{"jobs": failed})
 	}
-	retried, err := runner.Retry(ctx, tc, jobID)
+	retried, err := cmd.jobs.Retry(ctx, cmd.tc, jobID)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func (c *checker) checkContextValueAssertion(ta *ast.TypeAssertExpr) {
 	if !c.fromContextValue(ta.X) {
 		return
 	}
-	if what := c.tenantTypeExpr(ta.Type); what != "" {
+	if what := c.tenantValue(ta.Type); what != "" {
 		c.report(ta.Pos(), RuleContextValue,
 			"reads a %s from ctx.Value; take the tenant.Context as a parameter instead", what)
 	}
@@ -71,27 +71,12 @@ func (c *checker) checkContextValueSwitch(ts *ast.TypeSwitchStmt) {
 			continue
 		}
 		for _, e := range clause.List {
-			if what := c.tenantTypeExpr(e); what != "" {
+			if what := c.tenantValue(e); what != "" {
 				c.report(e.Pos(), RuleContextValue,
 					"reads a %s from ctx.Value; take the tenant.Context as a parameter instead", what)
 			}
 		}
 	}
-}
-
-// tenantTypeExpr names the tenant type the type expression e denotes, or "".
-func (c *checker) tenantTypeExpr(e ast.Expr) string {
-	t := c.pass.TypesInfo.TypeOf(e)
-	if t == nil {
-		return ""
-	}
-	if what := tenantType(t); what != "" {
-		return what
-	}
-	if isUUID(t) {
-		return "uuid.UUID (a tenant ID)"
-	}
-	return ""
 }
 
 // fromContextValue reports whether e is a ctx.Value call, or a local variable assigned one.
@@ -116,7 +101,8 @@ func (c *checker) fromContextValue(e ast.Expr) bool {
 	return false
 }
 
-// tenantValue names the tenant value the expression holds, or "".
+// tenantValue names the tenant type of e (a value, or a type expression such as a type
+// assertion's), or "".
 func (c *checker) tenantValue(e ast.Expr) string {
 	t := c.pass.TypesInfo.TypeOf(e)
 	if t == nil {

@@ -9,7 +9,6 @@ import (
 	sq "github.com/Masterminds/squirrel"
 	"github.com/google/uuid"
 
-	"github.com/tenantcore/tenantcore/domain/fault"
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/ports"
 )
@@ -52,12 +51,6 @@ func (s *TenantStore) CreateTenant(ctx context.Context, t tenant.Tenant) (tenant
 		Values(t.ID(), t.Slug().String(), t.Name().String(), t.IsActive()).
 		Suffix("RETURNING " + strings.Join(tenantColumns, ", "))
 	created, err := s.one(ctx, "insert", q)
-	if name, ok := uniqueViolation(err); ok {
-		if mapped := constraintError(tenantConflicts, name); mapped != nil {
-			return tenant.Tenant{}, mapped
-		}
-		return tenant.Tenant{}, fmt.Errorf("postgres insert tenants: %w: %w", fault.ErrDuplicate, err)
-	}
 	if err != nil {
 		return tenant.Tenant{}, err
 	}
@@ -103,7 +96,7 @@ func (s *TenantStore) list(ctx context.Context, op string, q sq.Sqlizer) ([]tena
 		}
 		return err
 	}})
-	return out, translateConstraint(op, "tenants", nil, nil, err)
+	return out, translateConstraint(op, "tenants", tenantConflicts, nil, err)
 }
 
 func scanTenant(scan func(...any) error) (tenant.Tenant, error) {

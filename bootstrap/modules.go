@@ -54,7 +54,8 @@ var PostgresModule = fx.Module("postgres",
 	fx.Invoke(registerSelfCheck),
 )
 
-func newServingDB(lc fx.Lifecycle, cfg Config) (*postgres.DB, error) {
+func newServingDB(lc fx.Lifecycle, cfg Config, log *zap.Logger, m *metrics.Metrics) (*postgres.DB, error) {
+	refused := m.IsolationRefusals(postgres.RuleOneTenant, postgres.RuleRowSecurity)
 	db, err := postgres.Open(context.Background(), postgres.Config{
 		URL:              cfg.DatabaseURL,
 		MaxConns:         cfg.DBMaxConns,
@@ -63,10 +64,21 @@ func newServingDB(lc fx.Lifecycle, cfg Config) (*postgres.DB, error) {
 		StatementTimeout: cfg.DBStatementTimeout,
 		Role:             postgres.AppRole,
 		Mode:             postgres.ExecMode(cfg.DBStatementMode),
+		Events: postgres.Events{
+			ModeChanged: func(from, to postgres.ExecMode, reason string) {
+				log.Warn("statement mode switched: the database is reached through a transaction pooler",
+					zap.String("from", string(from)), zap.String("to", string(to)), zap.String("reason", reason))
+			},
+			IsolationRefused: func(rule, table, detail string) {
+				refused(rule)
+				log.Error("isolation violation refused", zap.String("rule", rule), zap.String("table", table), zap.String("detail", detail))
+			},
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
+	m.RegisterStatementMode(func() string { return string(db.Mode()) }, string(postgres.ModePrepared), string(postgres.ModeUnnamed))
 	lc.Append(fx.StopHook(db.Close))
 	return db, nil
 }

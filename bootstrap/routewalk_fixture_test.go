@@ -1,6 +1,7 @@
 package bootstrap_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,7 +25,15 @@ import (
 // leakyFeature is a feature module with the two handler mistakes that both walls scope faithfully:
 // each handler hands the repositories a genuine TenantContext, just not the request's. A handler
 // can no longer mint one, but one contributed from bootstrap can still reach the system path.
+// With the request's ctx the execution path refuses every such call (one-request-one-tenant), so
+// the handlers make them with a ctx of their own (detached): the one way left to leak, and what
+// the route walk must still catch.
 func leakyFeature() fx.Option {
+	return leakyFeatureOn(func(echo.Context) context.Context { return context.Background() })
+}
+
+// leakyFeatureOn is the leaky feature whose handlers make their data calls with data(c).
+func leakyFeatureOn(data func(c echo.Context) context.Context) fx.Option {
 	type found struct {
 		ID    string `json:"id"`
 		Email string `json:"email"`
@@ -42,7 +51,7 @@ func leakyFeature() fx.Option {
 				if err != nil {
 					return c.NoContent(http.StatusNotFound)
 				}
-				page, err := users.List(c.Request().Context(), tc, ports.PageRequest{Limit: 20})
+				page, err := users.List(data(c), tc, ports.PageRequest{Limit: 20})
 				if err != nil {
 					return err
 				}
@@ -67,7 +76,7 @@ func leakyFeature() fx.Option {
 					if err != nil {
 						continue
 					}
-					if u, err := users.Get(c.Request().Context(), tc, id); err == nil {
+					if u, err := users.Get(data(c), tc, id); err == nil {
 						return c.JSON(http.StatusOK, found{u.ID().String(), u.Email().String()})
 					}
 				}
@@ -88,7 +97,7 @@ func leakyFeature() fx.Option {
 					if err != nil {
 						continue
 					}
-					if repo.DeleteForTenant(c.Request().Context(), tc, id) == nil {
+					if repo.DeleteForTenant(data(c), tc, id) == nil {
 						return c.NoContent(http.StatusNoContent)
 					}
 				}
@@ -167,4 +176,21 @@ func TestRouteWalkCoversUndocumentedRoutes(t *testing.T) {
 	bUser := w.usersOfB[1].ID
 	assert.True(t, has(got, ruleNoLeak, "GET /api/v1/fixture/members/:id with", bUser), "%v", got)
 	assert.True(t, has(got, ruleDescription, "GET /api/v1/fixture/members", ""), "%v", got)
+}
+
+// TestHandlerMistakesKeepingTheRequestAreRefused: the same two mistakes made with the request's
+// own ctx never reach another tenant's rows: the execution path refuses each tenant transaction
+// of another tenant than the request's (rule one-request-one-tenant), so the walk finds no leak
+// and no write, only refusals.
+func TestHandlerMistakesKeepingTheRequestAreRefused(t *testing.T) {
+	s := startServiceWith(t, nil, leakyFeatureOn(func(c echo.Context) context.Context { return c.Request().Context() }))
+	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIDocument())
+	require.NoError(t, err)
+	documentLeakyFeature(doc)
+	w := newWalkWorld(t, s, doc)
+	got := w.walk(t)
+	for _, v := range got {
+		assert.NotEqual(t, ruleNoLeak, v.rule, "%s", v)
+		assert.NotEqual(t, ruleNoWrite, v.rule, "%s", v)
+	}
 }

@@ -39,11 +39,24 @@ func (h *handlers) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readinessDetails is what a ReadinessChecker may add to a ready answer: facts an operator wants
+// at a glance, such as how the database is reached.
+type readinessDetails interface {
+	Details() map[string]string
+}
+
 func (h *handlers) readyz(c echo.Context) error {
 	if err := h.ready.Check(c.Request().Context()); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	body := map[string]string{}
+	if d, ok := h.ready.(readinessDetails); ok {
+		for k, v := range d.Details() {
+			body[k] = v
+		}
+	}
+	body["status"] = "ready"
+	return c.JSON(http.StatusOK, body)
 }
 
 func (h *handlers) wellKnownJWKS(c echo.Context) error {

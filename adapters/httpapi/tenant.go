@@ -126,6 +126,9 @@ func resolveTenant(cfg TenantConfig, resolve *tenancy.Resolve, authn authenticat
 				return err
 			}
 			c.Set(tenantKey, tc)
+			// From here on the request serves this tenant alone: the database refuses any tenant
+			// transaction of another made with its ctx, whatever produced that TenantContext.
+			c.SetRequest(c.Request().WithContext(tenant.Bind(c.Request().Context(), tc)))
 			if st := state(c); st != nil {
 				st.tenantID = tc.TenantID().String()
 			}

@@ -133,3 +133,37 @@ func statusClass(status int) string {
 		return other
 	}
 }
+
+// RegisterStatementMode exposes how the serving pool sends statements now, read at scrape time:
+// tenantcore_db_statement_mode{mode="…"} is 1 for the current mode and 0 for the others. A value
+// that changes during the life of the process means it met a transaction pooler.
+func (m *Metrics) RegisterStatementMode(current func() string, modes ...string) {
+	for _, mode := range modes {
+		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "tenantcore_db_statement_mode",
+			Help:        "How tenant transactions send statements: 1 for the current mode.",
+			ConstLabels: prometheus.Labels{"mode": mode},
+		}, func() float64 {
+			if current() == mode {
+				return 1
+			}
+			return 0
+		}))
+	}
+}
+
+// IsolationRefusals registers tenantcore_isolation_refusals_total, statements refused because
+// they would have crossed tenants, by the rule that refused them (rules, or "other"), and
+// returns the function that counts one.
+func (m *Metrics) IsolationRefusals(rules ...string) func(rule string) {
+	known := set(rules...)
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tenantcore_isolation_refusals_total",
+		Help: "Statements refused because they would have reached another tenant's data, by rule. Any increase is a defect to investigate.",
+	}, []string{"rule"})
+	for _, r := range rules {
+		c.WithLabelValues(r) // present at zero, so that an alert can watch it from the start
+	}
+	m.registry.MustRegister(c)
+	return func(rule string) { c.WithLabelValues(allowed(rule, known)).Inc() }
+}

@@ -28,6 +28,9 @@ func Translate(err error) error {
 func unavailable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		if _, refused := rowSecurityRefusal(err); refused {
+			return false // a write into another tenant: no retry can make it succeed
+		}
 		// Class 08: connection exception; 57: operator intervention, including statement timeout
 		// (57014) and shutdown (57P01..57P03); 53300: too many connections.
 		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") || pgErr.Code == "53300" ||
@@ -51,6 +54,25 @@ var schemaFault = map[string]bool{
 	"42883": true, // undefined_function
 	"3F000": true, // invalid_schema_name
 	"42501": true, // insufficient_privilege
+}
+
+// rowSecurityRefusal returns the table whose row-level security policy refused a row the
+// statement wrote ("new row violates row-level security policy for table …").
+func rowSecurityRefusal(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" || !strings.Contains(pgErr.Message, "row-level security policy") {
+		return "", false
+	}
+	const marker = `for table "`
+	i := strings.Index(pgErr.Message, marker)
+	if i < 0 {
+		return pgErr.TableName, true
+	}
+	rest := pgErr.Message[i+len(marker):]
+	if end := strings.IndexByte(rest, '"'); end >= 0 {
+		return rest[:end], true
+	}
+	return pgErr.TableName, true
 }
 
 // uniqueViolation returns the constraint name when err is a unique violation.

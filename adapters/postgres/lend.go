@@ -54,12 +54,15 @@ func (db *DB) LendPool(key txlend.Key) (*pgxpool.Pool, error) {
 func (tx *tenantTx) lend(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if tx.failed {
+	switch {
+	case tx.finished:
+		return errFinished
+	case tx.failed:
 		return errAborted
 	}
 	conn := tx.conn.Conn()
 	if !tx.begun {
-		pre, err := tx.db.preamble(ctx, conn, tx.tenant)
+		pre, _, err := tx.db.preamble(ctx, conn, tx.tenant, true)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -25,8 +27,10 @@ type Config struct {
 	// already a safe serving role (neither superuser nor BYPASSRLS, owner of no table with
 	// row-level security), which is what a Citus deployment needs.
 	Role string
-	// Mode is how statements are sent; the zero value is ModeUnnamed.
+	// Mode is how statements are sent; the zero value is ModeAuto.
 	Mode ExecMode
+	// Events hears the mode switches and isolation refusals of the DB (Open only).
+	Events Events
 }
 
 // NewPool opens a pool whose connections carry no state of ours: no startup parameter a
@@ -53,7 +57,16 @@ func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	}
 	// application_name is one of the few startup parameters PgBouncer passes on.
 	pc.ConnConfig.RuntimeParams["application_name"] = "tenantcore"
+	// A canceled request ends its statement by closing the connection, never with a
+	// CancelRequest: through a pooler a cancel request names the pooler's connection, may reach
+	// another client's statement, and meeting a terminated server connection has made
+	// PgBouncer releases before 1.21 exit. The pool replaces the closed connection; PostgreSQL
+	// ends the orphaned statement at its statement_timeout at the latest.
+	pc.ConnConfig.BuildContextWatcherHandler = func(pgConn *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: pgConn.Conn()}
+	}
 	if cfg.Mode != ModePrepared {
+		// (ModeAuto included: it may meet a pooler at any time.)
 		// Statements that do not go through the tenant transaction (catalog reads, tools) must not
 		// leave named prepared statements behind either: describe with the unnamed statement.
 		pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe

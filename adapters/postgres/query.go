@@ -21,7 +21,8 @@ const maxParams = 65535
 var errNoPredicate = errors.New("a bulk update or delete needs a predicate; use sq.Expr(\"TRUE\") for every row of the tenant")
 
 // scoped is the application-level filter: alias.tenant_id = <tc's tenant> AND (where). The
-// caller's predicate is parenthesized, so an OR in it cannot escape the tenant condition. A test
+// caller's predicate is parenthesized, so an OR in it cannot escape the tenant condition, and
+// its text must be one balanced expression (contained), so it cannot close those parentheses. A test
 // build without the filter (tag tenantcore_nofilter) proves that row-level security alone still
 // isolates tenants.
 func scoped(tc tenant.Context, alias string, where sq.Sqlizer) sq.Sqlizer {
@@ -34,7 +35,7 @@ func scoped(tc tenant.Context, alias string, where sq.Sqlizer) sq.Sqlizer {
 		parts = append(parts, sq.Eq{col: tc.TenantID()})
 	}
 	if where != nil {
-		parts = append(parts, sq.Expr("(?)", where))
+		parts = append(parts, sq.Expr("(?)", contained{where}))
 	}
 	if len(parts) == 0 {
 		return sq.Expr("TRUE")
@@ -186,11 +187,20 @@ func (r *ScopedRepository[T]) UpdateWhere(ctx context.Context, tc tenant.Context
 	if where == nil {
 		return 0, errNoPredicate
 	}
-	if _, ok := set[tenantColumn]; ok {
-		return 0, tenant.ErrCrossTenant
-	}
-	if _, ok := set[r.table.Key]; ok {
-		return 0, fmt.Errorf("postgres update %s: the key %s never changes", r.table.Name, r.table.Key)
+	for column := range set {
+		// Every name is compared as PostgreSQL reads it: only plain lower-case names, which it
+		// does not fold, are accepted, so "TENANT_ID", Tenant_Id or "ID" cannot pass as
+		// another column than the one they name.
+		switch {
+		case !identifier.MatchString(column):
+			return 0, fmt.Errorf("postgres update %s: %q is not a plain lower-case column name", r.table.Name, column)
+		case column == tenantColumn:
+			return 0, tenant.ErrCrossTenant
+		case column == r.table.Key:
+			return 0, fmt.Errorf("postgres update %s: the key %s never changes", r.table.Name, r.table.Key)
+		case !slices.Contains(r.table.Columns, column):
+			return 0, fmt.Errorf("postgres update %s: %q is not a column of the table's mapping", r.table.Name, column)
+		}
 	}
 	return r.exec(ctx, tc, "update", psql.Update(r.table.Name).SetMap(set).Where(scoped(tc, "", where)))
 }

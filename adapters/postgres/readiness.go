@@ -44,6 +44,12 @@ func NewReadiness(db *DB, want int64, rules SchemaRules) *Readiness {
 	return &Readiness{db: db, want: want, rules: rules}
 }
 
+// Details says how statements reach the database now: statement_mode is prepared, or unnamed
+// once a transaction pooler was found in between (ModeAuto) or when configured so.
+func (r *Readiness) Details() map[string]string {
+	return map[string]string{"statement_mode": string(r.db.Mode())}
+}
+
 // Check returns nil when ready, else an error matching fault.ErrUnavailable with the reason.
 func (r *Readiness) Check(ctx context.Context) error {
 	var have int64

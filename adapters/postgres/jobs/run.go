@@ -74,6 +74,9 @@ func (r *Runner) runTenantJob(ctx context.Context, row *rivertype.JobRow, tenant
 		return err
 	}
 
+	// The attempt serves its job's tenant alone: a tenant transaction or an enqueue for any other
+	// tenant made with its ctx is refused, whatever the handler read from its arguments.
+	ctx = tenant.Bind(ctx, tc)
 	started := time.Now()
 	err = protect(func() error { return run.work(ctx, tc) })
 	return r.finish(ctx, log, row, started, err, func(ctx context.Context, err error) error {

@@ -195,11 +195,22 @@ func (d Database) OwnerDB(t testing.TB) *postgres.DB {
 	return d.open(t, d.URL, "")
 }
 
-func (d Database) open(t testing.TB, url, role string) *postgres.DB {
+// ServingDBWith is ServingDB with its configuration adjusted by configure first: a statement
+// mode, a timeout, Events to watch.
+func (d Database) ServingDBWith(t testing.TB, configure func(*postgres.Config)) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), postgres.Config{
+	return d.open(t, d.ServingURL(t), postgres.AppRole, configure)
+}
+
+func (d Database) open(t testing.TB, url, role string, configure ...func(*postgres.Config)) *postgres.DB {
+	t.Helper()
+	cfg := postgres.Config{
 		URL: url, MaxConns: 8, ConnectTimeout: 5 * time.Second, StatementTimeout: 30 * time.Second, Role: role,
-	})
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	db, err := postgres.Open(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(db.Close)
 	return db

@@ -3,6 +3,7 @@ package bootstrap_test
 import (
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,4 +85,53 @@ func restartWith(t *testing.T, s *service, env map[string]string) *service {
 	other := &service{t: t, env: all, client: s.client}
 	other.base = startSecondInstance(t, all)
 	return other
+}
+
+// TestStatementModeThroughPooler: with DB_STATEMENT_MODE unset the instance finds the pooler and
+// serves in the pooler-safe mode without one failed request; forced to prepared, every request
+// is answered 200 or 503 (a lost prepared statement is "unavailable"), never 500.
+func TestStatementModeThroughPooler(t *testing.T) {
+	requirePooler(t)
+	for _, mode := range []string{"", "prepared"} {
+		t.Run("DB_STATEMENT_MODE="+mode, func(t *testing.T) {
+			env := map[string]string{}
+			if mode != "" {
+				env["DB_STATEMENT_MODE"] = mode
+			}
+			s := startService(t, env)
+			s.createTenant("acme")
+			s.createUser("acme", "ada@example.com", "acme password 123")
+			token := s.login("acme", "ada@example.com", "acme password 123")
+			statuses := map[int]int{}
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for range 16 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range 25 {
+						r := s.do(http.MethodGet, "/api/v1/users?limit=20", "", "Authorization: Bearer "+token)
+						mu.Lock()
+						statuses[r.status]++
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			t.Logf("statuses: %v", statuses)
+			ready := s.do(http.MethodGet, "/readyz", "")
+			if mode == "" {
+				require.Equal(t, map[int]int{http.StatusOK: 400}, statuses, "no request fails while the mode is found")
+				var body struct {
+					StatementMode string `json:"statement_mode"`
+				}
+				ready.decode(t, &body)
+				require.Equal(t, "unnamed", body.StatementMode)
+				return
+			}
+			for status := range statuses {
+				require.Contains(t, []int{http.StatusOK, http.StatusServiceUnavailable}, status)
+			}
+		})
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -100,6 +101,11 @@ func encodeArgs(m *pgtype.Map, sd *pgconn.StatementDescription, args []any) ([][
 	params := make([][]byte, len(args))
 	formats := make([]int16, len(args))
 	for j, a := range args {
+		if u, ok := a.(uuid.UUID); ok {
+			// uuid.UUID reaches pgx as a driver.Valuer of text: as pgtype's own type it is
+			// written in binary, without a failed attempt first.
+			a = pgtype.UUID{Bytes: u, Valid: true}
+		}
 		oid := sd.ParamOIDs[j]
 		format := m.FormatCodeForOID(oid)
 		if _, isString := a.(string); isString {

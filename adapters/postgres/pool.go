@@ -34,8 +34,8 @@ type Config struct {
 }
 
 // NewPool opens a pool whose connections carry no state of ours: no startup parameter a
-// transaction-mode pooler would refuse, no session role, no named prepared statement unless Mode
-// asks for them. Everything a transaction needs is set inside it (see tenantTx). Connections are
+// transaction-mode pooler would refuse, no session role, no named prepared statement but the
+// tenant transactions' own in the prepared mode. Everything a transaction needs is set inside it (see tenantTx). Connections are
 // made lazily: once serving, a database that goes away makes requests fail with "unavailable"
 // until it returns.
 func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
@@ -65,12 +65,10 @@ func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	pc.ConnConfig.BuildContextWatcherHandler = func(pgConn *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.DeadlineContextWatcherHandler{Conn: pgConn.Conn()}
 	}
-	if cfg.Mode != ModePrepared {
-		// (ModeAuto included: it may meet a pooler at any time.)
-		// Statements that do not go through the tenant transaction (catalog reads, tools) must not
-		// leave named prepared statements behind either: describe with the unnamed statement.
-		pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
-	}
+	// Statements outside tenant transactions (the job queue's, catalog reads, tools) leave no
+	// named prepared statement behind in any mode: they describe with the unnamed statement, so
+	// they work through a pooler even where tenant transactions are forced to prepare.
+	pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)

@@ -341,7 +341,7 @@ func TestReadinessWantsLatestSchema(t *testing.T) {
 
 // seedTwoTenants writes one user into each of two tenants with the login role, bypassing the
 // application entirely, so that only the database decides what the serving role can see.
-func seedTwoTenants(t *testing.T, owner *pgxpool.Pool) (a, b tenant.Tenant) {
+func seedTwoTenants(t testing.TB, owner *pgxpool.Pool) (a, b tenant.Tenant) {
 	t.Helper()
 	ctx := context.Background()
 	store := postgres.NewTenantStore(postgres.Wrap(owner, ""))

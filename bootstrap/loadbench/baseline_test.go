@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.uber.org/fx"
 
 	"github.com/tenantcore/tenantcore/adapters/httpapi"
-	"github.com/tenantcore/tenantcore/adapters/postgres"
-	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/ports"
 )
@@ -22,8 +21,13 @@ import (
 // baselinePath serves what a careful developer would write by hand without this layer: the same
 // bearer check, the tenant looked up by the same header through the same cache, and the same SQL
 // with WHERE tenant_id = $1 sent with plain pgx on the login role: no RLS, no repository, no
-// tenant middleware.
+// tenant middleware. Its pool runs in pgx's default mode: statements prepared and cached per
+// connection.
 const baselinePath = "/bench/baseline/users"
+
+// baselineDescribePath is the same handler on a pool in pgx's pooler-safe mode
+// (QueryExecModeCacheDescribe: unnamed statements, descriptions cached).
+const baselineDescribePath = "/bench/baseline/users-describe"
 
 const baselineSQL = `SELECT tenant_id, id, email, password_hash, is_active, created_at, updated_at
 FROM users WHERE tenant_id = $1 ORDER BY id LIMIT $2`
@@ -36,14 +40,20 @@ type baselineUser struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// baselinePool connects with the login role, which owns the tables: no RLS applies to it.
-func baselinePool(b *testing.B, db pgtest.Database, size int32) *pgxpool.Pool {
+// baselinePool connects to url with the login role, which owns the tables: no RLS applies to it.
+// prepared keeps pgx's default mode (statements prepared and cached per connection), else it
+// uses pgx's pooler-safe mode.
+func baselinePool(b *testing.B, url string, size int32, prepared bool) *pgxpool.Pool {
 	b.Helper()
-	// The same limits as the service's pool (DB_STATEMENT_TIMEOUT's default arms a timer per
-	// statement in PostgreSQL, a cost both must pay).
-	pool, err := postgres.NewPool(context.Background(), postgres.Config{
-		URL: db.URL, MaxConns: size, MinConns: size, StatementTimeout: 5 * time.Second,
-	})
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.MaxConns, cfg.MinConns = size, size
+	if !prepared {
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,15 +64,18 @@ func baselinePool(b *testing.B, db pgtest.Database, size int32) *pgxpool.Pool {
 // The baseline checks the token and looks the tenant up itself, so the route builder must add
 // neither: this benchmark binary declares it public.
 func init() {
-	httpapi.PublicRoutes = append(httpapi.PublicRoutes, httpapi.PublicRoute{
-		Method: http.MethodGet, Path: baselinePath, Access: httpapi.AccessPublic,
-		Reason: "the hand-written baseline of the load benchmark authenticates by itself",
-	})
+	for _, path := range []string{baselinePath, baselineDescribePath} {
+		httpapi.PublicRoutes = append(httpapi.PublicRoutes, httpapi.PublicRoute{
+			Method: http.MethodGet, Path: path, Access: httpapi.AccessPublic,
+			Reason: "the hand-written baseline of the load benchmark authenticates by itself",
+		})
+	}
 }
 
-func baselineRoute(pool *pgxpool.Pool) fx.Option {
+// baselineRoute serves the hand-written handler at path on pool.
+func baselineRoute(path string, pool *pgxpool.Pool) fx.Option {
 	return fx.Provide(fx.Annotate(func(verifier ports.TokenVerifier, dir ports.TenantDirectory) httpapi.Route {
-		return httpapi.PlainRoute(http.MethodGet, baselinePath, baselineHandler(pool, verifier, dir))
+		return httpapi.PlainRoute(http.MethodGet, path, baselineHandler(pool, verifier, dir))
 	}, fx.ResultTags(`group:"routes"`)))
 }
 

@@ -93,33 +93,43 @@ func report(b *testing.B, title string, s []*summary) {
 }
 
 // BenchmarkFullStackVersusBaseline: GET /api/v1/users?limit=20 through tenant resolution, bearer
-// authentication, the scoped repository, the tenant transaction and RLS, with unnamed statements
-// (the default, fit for any pooler) and with per-connection prepared statements, against the
-// hand-written baseline; all three with pools of poolSize on the same database.
-// Targets: throughput ≥ 0.95× baseline, p99 ≤ 1.15× baseline.
+// authentication, the scoped repository, the tenant transaction and RLS, against the hand-written
+// handler, on the same database with pools of poolSize, in two pairs: the default configuration
+// against pgx's default mode (statements prepared per connection), and the pooler-safe mode
+// (DB_STATEMENT_MODE=unnamed) against pgx's pooler-safe mode (cache_describe).
+// Targets for the default pair: throughput ≥ 0.95× the hand-written handler, p99 ≤ 1.15×.
 func BenchmarkFullStackVersusBaseline(b *testing.B) {
 	db := seededDatabase(b, "bench", 10, 100)
-	unnamed := startServer(b, db, nil, baselineRoute(baselinePool(b, db, poolSize)))
-	prepared := startServer(b, db, map[string]string{"DB_STATEMENT_MODE": "prepared"})
+	full := startServer(b, db, nil,
+		baselineRoute(baselinePath, baselinePool(b, db.URL, poolSize, true)),
+		baselineRoute(baselineDescribePath, baselinePool(b, db.URL, poolSize, false)))
+	safe := startServer(b, db, map[string]string{"DB_STATEMENT_MODE": "unnamed"})
 	// Each instance signs with its own ephemeral key: each gets its own tokens.
-	headers := unnamed.headerSets(b, slugs("bench", 10))
+	headers := full.headerSets(b, slugs("bench", 10))
 	s := measure(b, []target{
-		{name: "full stack, unnamed", url: unnamed.base + fullPath, headers: headers},
-		{name: "full stack, prepared", url: prepared.base + fullPath, headers: prepared.headerSets(b, slugs("bench", 10))},
-		{name: "hand-written baseline", url: unnamed.base + baselinePath, headers: headers},
+		{name: "full stack, default", url: full.base + fullPath, headers: headers},
+		{name: "hand-written, prepared", url: full.base + baselinePath, headers: headers},
+		{name: "full stack, unnamed", url: safe.base + fullPath, headers: safe.headerSets(b, slugs("bench", 10))},
+		{name: "hand-written, describe", url: full.base + baselineDescribePath, headers: headers},
 	})
 	report(b, "GET /api/v1/users?limit=20", s)
-	base := s[2]
-	for i, v := range s[:2] {
-		tput, p99 := v.rps()/base.rps(), float64(v.quantile(0.99))/float64(base.quantile(0.99))
-		fmt.Printf("ratio %s/baseline: throughput %.2f (target ≥ 0.95), p99 %.2f (target ≤ 1.15), p50 %.2f, allocs %.2f\n",
-			v.name, tput, p99, float64(v.quantile(0.5))/float64(base.quantile(0.5)), v.allocsPerRequest()/base.allocsPerRequest())
-		if i == 0 {
-			b.ReportMetric(tput, "throughput-ratio")
-			b.ReportMetric(p99, "p99-ratio")
-			b.ReportMetric(v.allocsPerRequest(), "server-allocs/req")
-		}
-	}
+	fmt.Printf("statement mode of the default configuration: %s\n", full.statementMode(b))
+	tput, p99 := printRatio(b, "default/hand-written default", s[0], s[1])
+	printRatio(b, "pooler-safe/hand-written pooler-safe", s[2], s[3])
+	b.ReportMetric(tput, "throughput-ratio")
+	b.ReportMetric(p99, "p99-ratio")
+	b.ReportMetric(s[0].allocsPerRequest(), "server-allocs/req")
+}
+
+// printRatio prints v against base: throughput, p99, p50, allocations and PostgreSQL CPU per
+// request, and returns the first two.
+func printRatio(b *testing.B, what string, v, base *summary) (throughput, p99 float64) {
+	b.Helper()
+	throughput, p99 = v.rps()/base.rps(), float64(v.quantile(0.99))/float64(base.quantile(0.99))
+	fmt.Printf("ratio %s: throughput %.2f (target ≥ 0.95), p99 %.2f (target ≤ 1.15), p50 %.2f, allocs/req %.0f vs %.0f, postgres µs/req %.0f vs %.0f\n",
+		what, throughput, p99, float64(v.quantile(0.5))/float64(base.quantile(0.5)),
+		v.allocsPerRequest(), base.allocsPerRequest(), v.postgresPerRequest(), base.postgresPerRequest())
+	return throughput, p99
 }
 
 // BenchmarkTenantScale compares the same endpoint on a database of 10 tenants with one of 10,000

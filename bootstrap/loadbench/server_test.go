@@ -127,3 +127,24 @@ func slugs(prefix string, n int) []string {
 	}
 	return out
 }
+
+// statementMode reads how the instance sends statements now, from /readyz.
+func (s server) statementMode(b *testing.B) string {
+	b.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, s.base+"/readyz", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var ready struct {
+		StatementMode string `json:"statement_mode"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&ready); err != nil {
+		b.Fatal(err)
+	}
+	return ready.StatementMode
+}

@@ -44,12 +44,12 @@ func measure(b *testing.B, targets []target) []*summary {
 			runtime.GC()
 			stopProfile := profile(b, round, t.name)
 			runtime.ReadMemStats(&before)
-			pgBefore := postgresCPU()
+			pgBefore, cpuBefore := postgresCPU(), serverCPU()
 			res := runLoad(b, loadSpec{URL: t.url, Headers: t.headers, Conns: conns, Duration: phase})
-			pgAfter := postgresCPU()
+			pgAfter, cpuAfter := postgresCPU(), serverCPU()
 			runtime.ReadMemStats(&after)
 			stopProfile()
-			out[i].add(res, after.Mallocs-before.Mallocs, pgAfter-pgBefore)
+			out[i].add(res, after.Mallocs-before.Mallocs, pgAfter-pgBefore, cpuAfter-cpuBefore)
 		}
 	}
 	return out
@@ -85,10 +85,10 @@ type target struct {
 func report(b *testing.B, title string, s []*summary) {
 	b.Helper()
 	fmt.Printf("\n%s (%d rounds × %s per variant, %d connections, GOMAXPROCS=%d)\n", title, rounds, phase, conns, runtime.GOMAXPROCS(0))
-	fmt.Printf("%-22s %10s %9s %9s %12s %14s\n", "variant", "req/s", "p50 ms", "p99 ms", "allocs/req", "postgres µs/req")
+	fmt.Printf("%-24s %10s %9s %9s %12s %14s %14s\n", "variant", "req/s", "p50 ms", "p99 ms", "allocs/req", "postgres µs/req", "server µs/req")
 	for _, v := range s {
-		fmt.Printf("%-22s %10.0f %9s %9s %12.0f %14.0f\n", v.name, v.rps(), ms(v.quantile(0.50)), ms(v.quantile(0.99)),
-			v.allocsPerRequest(), v.postgresPerRequest())
+		fmt.Printf("%-24s %10.0f %9s %9s %12.0f %14.0f %14.0f\n", v.name, v.rps(), ms(v.quantile(0.50)), ms(v.quantile(0.99)),
+			v.allocsPerRequest(), v.postgresPerRequest(), v.serverPerRequest())
 	}
 }
 
@@ -126,9 +126,10 @@ func BenchmarkFullStackVersusBaseline(b *testing.B) {
 func printRatio(b *testing.B, what string, v, base *summary) (throughput, p99 float64) {
 	b.Helper()
 	throughput, p99 = v.rps()/base.rps(), float64(v.quantile(0.99))/float64(base.quantile(0.99))
-	fmt.Printf("ratio %s: throughput %.2f (target ≥ 0.95), p99 %.2f (target ≤ 1.15), p50 %.2f, allocs/req %.0f vs %.0f, postgres µs/req %.0f vs %.0f\n",
+	fmt.Printf("ratio %s: throughput %.2f (target ≥ 0.95), p99 %.2f (target ≤ 1.15), p50 %.2f, allocs/req %.0f vs %.0f, postgres µs/req %.0f vs %.0f, server µs/req %.0f vs %.0f\n",
 		what, throughput, p99, float64(v.quantile(0.5))/float64(base.quantile(0.5)),
-		v.allocsPerRequest(), base.allocsPerRequest(), v.postgresPerRequest(), base.postgresPerRequest())
+		v.allocsPerRequest(), base.allocsPerRequest(), v.postgresPerRequest(), base.postgresPerRequest(),
+		v.serverPerRequest(), base.serverPerRequest())
 	return throughput, p99
 }
 

@@ -141,15 +141,22 @@ type summary struct {
 	serverMallocs  uint64
 	serverRequests int
 	postgres       time.Duration
+	server         time.Duration
 }
 
-func (s *summary) add(r loadResult, mallocs uint64, postgres time.Duration) {
+func (s *summary) add(r loadResult, mallocs uint64, postgres, server time.Duration) {
+	s.server += server
 	s.requests += r.Requests
 	s.seconds += r.Seconds
 	s.latencies = append(s.latencies, r.Latencies...)
 	s.serverMallocs += mallocs
 	s.serverRequests += r.Requests
 	s.postgres += postgres
+}
+
+// serverPerRequest is the server process's CPU time per request, in microseconds.
+func (s *summary) serverPerRequest() float64 {
+	return float64(s.server.Microseconds()) / float64(s.requests)
 }
 
 // postgresPerRequest is the database's CPU time per request, in microseconds.

@@ -2,6 +2,7 @@ package loadbench_test
 
 import (
 	"os"
+	"syscall"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -37,4 +38,14 @@ func postgresCPU() time.Duration {
 		ticks += u + k
 	}
 	return time.Duration(ticks) * clockTick
+}
+
+// serverCPU is this process's CPU time, user and system: the servers under test run in it (the
+// load generator runs in a child process).
+func serverCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -55,7 +55,7 @@ var PostgresModule = fx.Module("postgres",
 )
 
 func newServingDB(lc fx.Lifecycle, cfg Config, log *zap.Logger, m *metrics.Metrics) (*postgres.DB, error) {
-	refused := m.IsolationRefusals(postgres.RuleOneTenant, postgres.RuleRowSecurity)
+	refused := m.IsolationRefusals(postgres.RuleOneTenant, postgres.RuleBound, postgres.RuleRowSecurity)
 	db, err := postgres.Open(context.Background(), postgres.Config{
 		URL:              cfg.DatabaseURL,
 		MaxConns:         cfg.DBMaxConns,
@@ -64,6 +64,7 @@ func newServingDB(lc fx.Lifecycle, cfg Config, log *zap.Logger, m *metrics.Metri
 		StatementTimeout: cfg.DBStatementTimeout,
 		Role:             postgres.AppRole,
 		Mode:             postgres.ExecMode(cfg.DBStatementMode),
+		RequireBinding:   true,
 		Events: postgres.Events{
 			ModeChanged: func(from, to postgres.ExecMode, reason string) {
 				log.Warn("statement mode switched: the database is reached through a transaction pooler",

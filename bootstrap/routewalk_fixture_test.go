@@ -19,21 +19,23 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/application/identity"
 	"github.com/tenantcore/tenantcore/application/operator"
+	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/ports"
 )
 
 // leakyFeature is a feature module with the two handler mistakes that both walls scope faithfully:
 // each handler hands the repositories a genuine TenantContext, just not the request's. A handler
 // can no longer mint one, but one contributed from bootstrap can still reach the system path.
-// With the request's ctx the execution path refuses every such call (one-request-one-tenant), so
-// the handlers make them with a ctx of their own (detached): the one way left to leak, and what
-// the route walk must still catch.
+// With the request's ctx the execution path refuses every such call (one-request-one-tenant), and
+// so it does with a ctx that serves no request (tenant-transaction-bound), so these handlers bind a
+// fresh ctx to the tenant they chose: the one deliberate way left to leak, and what the route walk
+// must still catch.
 func leakyFeature() fx.Option {
-	return leakyFeatureOn(func(echo.Context) context.Context { return context.Background() })
+	return leakyFeatureOn(func(_ echo.Context, tc tenant.Context) context.Context { return tenant.Bind(context.Background(), tc) })
 }
 
-// leakyFeatureOn is the leaky feature whose handlers make their data calls with data(c).
-func leakyFeatureOn(data func(c echo.Context) context.Context) fx.Option {
+// leakyFeatureOn is the leaky feature whose handlers make their data calls for tc with data(c, tc).
+func leakyFeatureOn(data func(c echo.Context, tc tenant.Context) context.Context) fx.Option {
 	type found struct {
 		ID    string `json:"id"`
 		Email string `json:"email"`
@@ -51,7 +53,7 @@ func leakyFeatureOn(data func(c echo.Context) context.Context) fx.Option {
 				if err != nil {
 					return c.NoContent(http.StatusNotFound)
 				}
-				page, err := users.List(data(c), tc, ports.PageRequest{Limit: 20})
+				page, err := users.List(data(c, tc), tc, ports.PageRequest{Limit: 20})
 				if err != nil {
 					return err
 				}
@@ -76,7 +78,7 @@ func leakyFeatureOn(data func(c echo.Context) context.Context) fx.Option {
 					if err != nil {
 						continue
 					}
-					if u, err := users.Get(data(c), tc, id); err == nil {
+					if u, err := users.Get(data(c, tc), tc, id); err == nil {
 						return c.JSON(http.StatusOK, found{u.ID().String(), u.Email().String()})
 					}
 				}
@@ -97,7 +99,7 @@ func leakyFeatureOn(data func(c echo.Context) context.Context) fx.Option {
 					if err != nil {
 						continue
 					}
-					if repo.DeleteForTenant(data(c), tc, id) == nil {
+					if repo.DeleteForTenant(data(c, tc), tc, id) == nil {
 						return c.NoContent(http.StatusNoContent)
 					}
 				}
@@ -179,18 +181,25 @@ func TestRouteWalkCoversUndocumentedRoutes(t *testing.T) {
 }
 
 // TestHandlerMistakesKeepingTheRequestAreRefused: the same two mistakes made with the request's
-// own ctx never reach another tenant's rows: the execution path refuses each tenant transaction
-// of another tenant than the request's (rule one-request-one-tenant), so the walk finds no leak
-// and no write, only refusals.
+// own ctx, or with a ctx that serves no request (context.Background), never reach another tenant's
+// rows: the execution path refuses each such tenant transaction (rules one-request-one-tenant and
+// tenant-transaction-bound), so the walk finds no leak and no write, only refusals.
 func TestHandlerMistakesKeepingTheRequestAreRefused(t *testing.T) {
-	s := startServiceWith(t, nil, leakyFeatureOn(func(c echo.Context) context.Context { return c.Request().Context() }))
-	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIDocument())
-	require.NoError(t, err)
-	documentLeakyFeature(doc)
-	w := newWalkWorld(t, s, doc)
-	got := w.walk(t)
-	for _, v := range got {
-		assert.NotEqual(t, ruleNoLeak, v.rule, "%s", v)
-		assert.NotEqual(t, ruleNoWrite, v.rule, "%s", v)
+	for name, data := range map[string]func(echo.Context, tenant.Context) context.Context{
+		"the request's ctx":    func(c echo.Context, _ tenant.Context) context.Context { return c.Request().Context() },
+		"context.Background()": func(echo.Context, tenant.Context) context.Context { return context.Background() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := startServiceWith(t, nil, leakyFeatureOn(data))
+			doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIDocument())
+			require.NoError(t, err)
+			documentLeakyFeature(doc)
+			w := newWalkWorld(t, s, doc)
+			got := w.walk(t)
+			for _, v := range got {
+				assert.NotEqual(t, ruleNoLeak, v.rule, "%s", v)
+				assert.NotEqual(t, ruleNoWrite, v.rule, "%s", v)
+			}
+		})
 	}
 }

@@ -49,6 +49,7 @@ type DB struct {
 	statementTimeout time.Duration
 	descriptions     *descriptionCache
 	events           Events
+	requireBinding   bool
 
 	// What the server is, learned on first use and kept: see sessionFacts.
 	factsMu sync.Mutex
@@ -76,7 +77,7 @@ func newDB(pool *pgxpool.Pool, cfg Config) *DB {
 		configured = ModeAuto
 	}
 	db := &DB{pool: pool, role: cfg.Role, configured: configured, statementTimeout: cfg.StatementTimeout,
-		descriptions: newDescriptionCache(), events: cfg.Events}
+		descriptions: newDescriptionCache(), events: cfg.Events, requireBinding: cfg.RequireBinding}
 	start := configured
 	if start == ModeAuto {
 		start = ModePrepared

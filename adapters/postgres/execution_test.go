@@ -320,3 +320,27 @@ func TestStatementModeFollowsThePooler(t *testing.T) {
 	}
 	assert.Equal(t, postgres.ModePrepared, forced.Mode(), "a forced mode never switches")
 }
+
+// A serving DB (RequireBinding) refuses a tenant transaction whose ctx serves no request and no
+// job attempt: a handler that dropped its request's ctx reaches no tenant's data at all.
+func TestServingRefusesUnboundTenantTransactions(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	a, _ := seedTwoTenants(t, db.OwnerPool(t))
+	tc := tenanttest.Context(t, a)
+	var seen refusals
+	serving := db.ServingDBWith(t, func(c *postgres.Config) { c.RequireBinding = true; c.Events = seen.events() })
+	repo := postgres.NewScopedRepository(serving, usersTable())
+
+	_, err := repo.Count(ctx, tc, nil)
+	require.ErrorIs(t, err, tenant.ErrCrossTenant)
+	assert.Contains(t, err.Error(), postgres.RuleBound)
+	err = serving.InTenant(context.TODO(), tc, func(context.Context) error { return nil })
+	require.ErrorIs(t, err, tenant.ErrCrossTenant)
+	rules, _, _ := seen.seen()
+	assert.Equal(t, []string{postgres.RuleBound, postgres.RuleBound}, rules)
+
+	n, err := repo.Count(tenant.Bind(ctx, tc), tc, nil)
+	require.NoError(t, err, "bound to its tenant, the same call is served")
+	assert.Equal(t, int64(1), n)
+}

@@ -31,6 +31,10 @@ type Config struct {
 	Mode ExecMode
 	// Events hears the mode switches and isolation refusals of the DB (Open only).
 	Events Events
+	// RequireBinding refuses a tenant transaction whose ctx serves no request and no job attempt
+	// (tenant.Bind): a serving process sets it, so that a handler that dropped its request's ctx
+	// (context.Background) cannot reach any tenant's data. Operators' tools leave it off.
+	RequireBinding bool
 }
 
 // NewPool opens a pool whose connections carry no state of ours: no startup parameter a

@@ -26,6 +26,10 @@ var errFinished = errors.New("postgres: the unit of work this ctx belongs to has
 // attempt), every tenant transaction is for that tenant.
 const RuleOneTenant = "one-request-one-tenant"
 
+// RuleBound is the serving process's rule: every tenant transaction serves a request or a job
+// attempt bound to its tenant (Config.RequireBinding).
+const RuleBound = "tenant-transaction-bound"
+
 // RuleRowSecurity names a statement that row-level security refused: a write of a row that
 // belongs to another tenant than the transaction's.
 const RuleRowSecurity = "row-level-security-refusal"
@@ -104,6 +108,11 @@ func (db *DB) unit(ctx context.Context, tc tenant.Context, fn func(ctx context.C
 // only. The refusal is an isolation violation, reported as one.
 func (db *DB) admit(ctx context.Context, tenantID uuid.UUID) error {
 	bound, ok := tenant.BoundTenant(ctx)
+	if !ok && db.requireBinding {
+		detail := fmt.Sprintf("a tenant transaction of tenant %s with a ctx that serves no request and no job attempt (a handler that dropped its request's ctx?)", tenantID)
+		db.refused(RuleBound, "", detail)
+		return fmt.Errorf("%w: %s: %s", tenant.ErrCrossTenant, RuleBound, detail)
+	}
 	if !ok || bound == tenantID {
 		return nil
 	}

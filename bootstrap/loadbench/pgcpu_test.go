@@ -2,10 +2,10 @@ package loadbench_test
 
 import (
 	"os"
-	"syscall"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 

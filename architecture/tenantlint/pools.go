@@ -85,7 +85,7 @@ func connects(f *types.Func) bool {
 }
 
 // holds reports whether t is, or holds in its struct fields (embedded ones included, through
-// pointers), a type that is.
+// pointers and arrays), a type that is.
 func holds(t types.Type, is func(types.Type) bool, seen map[types.Type]bool) bool {
 	if t == nil || seen[t] {
 		return false
@@ -96,6 +96,8 @@ func holds(t types.Type, is func(types.Type) bool, seen map[types.Type]bool) boo
 	}
 	switch u := types.Unalias(t).(type) {
 	case *types.Pointer:
+		return holds(u.Elem(), is, seen)
+	case *types.Array:
 		return holds(u.Elem(), is, seen)
 	case *types.Named:
 		return holds(u.Underlying(), is, seen)

@@ -2,6 +2,7 @@ package projects_test
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/domain/tenant/tenanttest"
@@ -13,4 +14,10 @@ var fixture tenant.Tenant // want `tenant-in-global: package-level variable fixt
 // Tests mint TenantContexts with tenanttest: fine.
 func TestList(t *testing.T) {
 	_ = tenanttest.Context(fixture)
+}
+
+// In another package, and in a test: tests mint with tenanttest, never with unsafe.
+func TestForged(t *testing.T) {
+	raw := [2]uint64{1, 2}
+	_ = *(*tenant.Context)(unsafe.Pointer(&raw)) // want `tenant-type-forgery: unsafe.Pointer converted to \*tenant.Context`
 }

@@ -43,7 +43,7 @@ func forgeReflect(id uuid.UUID) tenant.Context {
 	v := reflect.New(reflect.TypeOf(tenant.Context{})).Elem() // want `tenant-type-forgery: reflect.New on a tenant.Context`
 	f := v.Field(0)
 	f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem() // want `tenant-type-forgery: reflect.NewAt on a tenant.Context` `tenant-type-forgery: unsafe.Pointer conversion of a tenant.Context`
-	f.Set(reflect.ValueOf(id)) // want `tenant-type-forgery: reflect.Value.Set on a tenant.Context`
+	f.Set(reflect.ValueOf(id))                                         // want `tenant-type-forgery: reflect.Value.Set on a tenant.Context`
 	tc, _ := v.Interface().(tenant.Context)
 	return tc
 }

@@ -4,8 +4,11 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/domain/tenant/tenanttest"
+	"github.com/tenantcore/tenantcore/domain/user"
 )
 
 // Tests share nothing through globals either: a parallel test would see another's tenant.
@@ -21,3 +24,10 @@ func TestForged(t *testing.T) {
 	raw := [2]uint64{1, 2}
 	_ = *(*tenant.Context)(unsafe.Pointer(&raw)) // want `tenant-type-forgery: unsafe.Pointer converted to \*tenant.Context`
 }
+
+// A test's fake store keeps rows in a map: fine, each test makes its own.
+type fakeUsers struct {
+	rows map[uuid.UUID]user.User
+}
+
+var _ = fakeUsers{}

@@ -20,7 +20,7 @@ func TestRequestCodeCannotBeGivenTenantResolution(t *testing.T) {
 	cfg, err := bootstrap.LoadConfig(lookup(map[string]string{}))
 	require.NoError(t, err)
 	projects := fx.Module("projects", fx.Provide(
-		fx.Annotate(func(resolve *tenancy.Resolve) []httpapi.Route {
+		fx.Annotate(func(_ *tenancy.Resolve) []httpapi.Route {
 			return nil
 		}, fx.ResultTags(`group:"routes,flatten"`)),
 	))

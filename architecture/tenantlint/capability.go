@@ -179,6 +179,9 @@ func (c *checker) findCapability(t types.Type) string {
 		}
 	case *types.Interface:
 		return c.methodCapability(u, "interface")
+	case *types.TypeParam:
+		// A generic function is given whatever its constraint lets it call.
+		return c.capability(u.Constraint())
 	case *types.Struct:
 		for i := range u.NumFields() {
 			if f := u.Field(i); f.Exported() || f.Pkg() == c.pass.Pkg {

@@ -36,3 +36,12 @@ func (a *Archive) Rename(ctx context.Context, tc tenant.Context, id uuid.UUID) e
 	_ = id
 	return err
 }
+
+// Finder is a generic use case whose constraint lets it make TenantContexts: a type parameter
+// instead of a parameter's type.
+func Finder[R interface {
+	Handle(context.Context, tenancy.ResolveInput) (tenant.Context, error)
+}](ctx context.Context, r R, slug string) error { // want `tenant-context-capability: parameter r R can make a TenantContext \(interface.Handle\)`
+	_, err := r.Handle(ctx, tenancy.ResolveInput{Identifiers: []tenancy.Identifier{{Strategy: "input", Value: slug}}}) // want `tenant-context-capability: r.Handle makes a TenantContext`
+	return err
+}

@@ -38,6 +38,13 @@ func rewrite(tc tenant.Context, to uuid.UUID) tenant.Context {
 	return tc
 }
 
+// A field instead of a variable: a long-lived session's TenantContext switched in place.
+type session struct{ tc tenant.Context }
+
+func (s *session) switchTo(raw *[24]byte) {
+	*(*[24]byte)(unsafe.Pointer(&s.tc)) = *raw // want `tenant-type-forgery: unsafe.Pointer conversion of a tenant.Context`
+}
+
 // Through reflection: a new Context whose unexported field is set through an unsafe address.
 func forgeReflect(id uuid.UUID) tenant.Context {
 	v := reflect.New(reflect.TypeOf(tenant.Context{})).Elem() // want `tenant-type-forgery: reflect.New on a tenant.Context`
@@ -63,5 +70,7 @@ func harmless(x *struct{ N int }) uintptr {
 	n.SetInt(2)
 	return uintptr(unsafe.Pointer(x)) + unsafe.Sizeof(tenant.Context{})
 }
+
+var _ = (*session).switchTo
 
 var _, _, _, _, _, _, _, _ = forgeUnsafe, forgeTenant, moveUser, rewrite, forgeReflect, forgeTypeFor, clearTenant, harmless

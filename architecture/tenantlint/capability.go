@@ -13,10 +13,12 @@ import (
 // caller does not belong to. The rule goes by what a type can do, not by its name: a function type,
 // a method of an interface or a concrete type, that returns a tenant.Context without taking one.
 
-// requestCode reports whether the package serves requests: the HTTP adapter and the use cases,
-// but for the two producers of TenantContexts themselves (application/tenancy, application/operator).
+// requestCode reports whether the package may serve requests: every adapter but the job runner,
+// which makes each attempt's TenantContext through the system path, and the test kits (storetest,
+// known by their import of testing, as pool-outside-core knows them); every use case but the two
+// producers of TenantContexts themselves (application/tenancy, application/operator).
 func (c *checker) requestCode() bool {
-	return c.under("adapters/httpapi") ||
+	return (c.under("adapters") && !c.under("adapters/postgres/jobs") && !c.importsTesting()) ||
 		(c.under("application") && !c.under("application/tenancy", "application/operator"))
 }
 

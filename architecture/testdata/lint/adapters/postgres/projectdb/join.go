@@ -31,3 +31,10 @@ func (o opener) Open(ctx context.Context) (*postgres.DB, error) {
 func (s ProjectStore) Reopen(ctx context.Context, url string) (*postgres.DB, error) {
 	return opener{cfg: postgres.Config{URL: url}}.Open(ctx) // want `pool-outside-core: projectdb.opener.Open makes a database connection`
 }
+
+// Another adapter than the HTTP one: a store given a way to make TenantContexts, to read across
+// tenants.
+type AnyTenantStore struct {
+	ProjectStore
+	contextFor func(context.Context, string) (tenant.Context, error) // want `tenant-context-capability: field contextFor func\(context.Context, string\) \(tenant.Context, error\) can make a TenantContext`
+}

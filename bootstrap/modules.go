@@ -103,13 +103,14 @@ func registerSelfCheck(lc fx.Lifecycle, ready *postgres.Readiness, cfg Config) {
 	}))
 }
 
-// TenancyModule provides tenant resolution behind the in-process cache, kept fresh by the
-// tenants table's change feed.
+// TenancyModule provides the tenant directory behind the in-process cache, kept fresh by the
+// tenants table's change feed. It provides no tenancy.Resolve: the HTTP tenant middleware makes
+// its own from the directory, so no route or use case can be given one
+// (TestRequestCodeCannotBeGivenTenantResolution).
 var TenancyModule = fx.Module("tenancy",
 	fx.Provide(
 		newTenantCache,
 		fx.Annotate(func(d *tenantcache.Directory) *tenantcache.Directory { return d }, fx.As(new(ports.TenantDirectory))),
-		tenancy.NewResolve,
 		tenancy.NewCurrent,
 	),
 	fx.Invoke(runTenantChangeFeed),
@@ -219,7 +220,7 @@ type httpParams struct {
 	fx.In
 	Config       Config
 	Log          *zap.Logger
-	Resolve      *tenancy.Resolve
+	Directory    ports.TenantDirectory
 	Current      *tenancy.Current
 	Login        *identity.Login
 	Authenticate *identity.Authenticate
@@ -246,7 +247,7 @@ func newHTTPServer(p httpParams) (*httpapi.Server, error) {
 			TrustedProxies: c.TrustedProxies,
 		},
 	}, httpapi.Deps{
-		Resolve:      p.Resolve,
+		Directory:    p.Directory,
 		Current:      p.Current,
 		Login:        p.Login,
 		Authenticate: p.Authenticate,

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/tenantcore/tenantcore/domain/tenant"
 )
 
@@ -29,11 +27,4 @@ type JobQueue interface {
 	EnqueueAt(ctx context.Context, tc tenant.Context, j Job, at time.Time) error
 	// EnqueueMany is Enqueue for several jobs at once (one statement); all or none are refused.
 	EnqueueMany(ctx context.Context, tc tenant.Context, js []Job) error
-}
-
-// SystemTenants makes TenantContexts outside requests: application/operator's System, which loads
-// the tenant from the directory, refuses a missing (tenant.ErrNotFound) or inactive
-// (tenant.ErrInactive) one, and logs the reason. The job runner asks it before every job.
-type SystemTenants interface {
-	ContextByID(ctx context.Context, id uuid.UUID, reason string) (tenant.Context, error)
 }

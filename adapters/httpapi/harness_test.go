@@ -106,7 +106,7 @@ func newHarness(t *testing.T, opts ...option) *harness {
 		},
 	}
 	deps := httpapi.Deps{
-		Resolve:      tenancy.NewResolve(h.dir),
+		Directory:    h.dir,
 		Current:      tenancy.NewCurrent(h.dir),
 		Login:        login,
 		Authenticate: identity.NewAuthenticate(fakeTokens{}),

@@ -54,8 +54,7 @@ func TestRouteBuilderRefusesDuplicatesAndMissingHandlers(t *testing.T) {
 // route answering without a tenant or without a token must be declared in PublicRoutes with
 // that access, and every route must have come through the route builder.
 func exposureViolations(h *harness) []string {
-	e, ok := h.handler.(*echo.Echo)
-	require.True(h.t, ok, "the server's handler is its echo router")
+	e := httpapi.Router(h.server)
 	declared := map[string]httpapi.Access{}
 	for _, r := range h.server.Routes() {
 		declared[r.Method+" "+r.Path] = r.Access
@@ -106,11 +105,27 @@ func TestEveryRouteIsProtectedUnlessDeclaredPublic(t *testing.T) {
 // or token. The probe must name it and the rule.
 func TestUndeclaredPublicRouteIsCaught(t *testing.T) {
 	h := newHarness(t)
-	e, ok := h.handler.(*echo.Echo)
-	require.True(t, ok)
-	e.GET("/api/v1/leak", echo.WrapHandler(http.HandlerFunc(okHandler)))
+	httpapi.Router(h.server).GET("/api/v1/leak", echo.WrapHandler(http.HandlerFunc(okHandler)))
 	got := exposureViolations(h)
 	require.NotEmpty(t, got)
 	assert.Contains(t, got, "GET /api/v1/leak: registered around the route builder (rule: one-route-builder)")
 	assert.Contains(t, got, "GET /api/v1/leak: answers 200 without a tenant, but PublicRoutes does not declare it public (rule: declared-public-routes)")
+}
+
+// What Server.Handler hands out serves and does nothing else: it is no router, whatever it is
+// asserted to, so no route can be added past the builder (and so past tenant resolution and
+// authentication). Asserting it back to *echo.Echo does not even compile
+// (architecture/testdata/mistakes/echoassert, TestForgingMistakesDoNotCompile).
+func TestServerHandlerOnlyServes(t *testing.T) {
+	h := newHarness(t)
+	var served any = h.server.Handler()
+	_, isRouter := served.(*echo.Echo)
+	assert.False(t, isRouter, "Handler() is the echo router")
+	_, registers := served.(interface {
+		Add(method, path string, handler echo.HandlerFunc, middleware ...echo.MiddlewareFunc) *echo.Route
+	})
+	assert.False(t, registers, "Handler() can register routes")
+	_, wraps := served.(interface{ Unwrap() http.Handler })
+	assert.False(t, wraps, "Handler() hands out what it wraps")
+	assert.Equal(t, http.StatusBadRequest, h.get("/api/v1/users").Code, "Handler() serves the built routes")
 }

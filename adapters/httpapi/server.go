@@ -16,6 +16,7 @@ import (
 
 	"github.com/tenantcore/tenantcore/application/identity"
 	"github.com/tenantcore/tenantcore/application/tenancy"
+	"github.com/tenantcore/tenantcore/ports"
 )
 
 // APIPrefix is the versioned root of the business routes (ADR-013).
@@ -49,7 +50,10 @@ type Observer interface {
 
 // Deps are the use cases and collaborators the routes need.
 type Deps struct {
-	Resolve      *tenancy.Resolve
+	// Directory is where the tenant middleware looks tenants up. The middleware makes its own
+	// tenancy.Resolve from it, so that nothing able to turn an identifier into a TenantContext is
+	// handed to request code (tenantlint rule tenant-context-capability).
+	Directory    ports.TenantDirectory
 	Current      *tenancy.Current
 	Login        *identity.Login
 	Authenticate *identity.Authenticate
@@ -97,7 +101,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 
 	// Middleware is attached per route rather than to a group: echo would otherwise run it for
 	// unknown paths under the prefix, answering tenant.required where route.not_found is right.
-	b := newRouteBuilder(e, resolveTenant(cfg.Tenant, d.Resolve, d.Authenticate, observeResolution), requireAuth())
+	b := newRouteBuilder(e, resolveTenant(cfg.Tenant, d.Directory, d.Authenticate, observeResolution), requireAuth())
 	h := &handlers{current: d.Current, login: d.Login, ready: d.Readiness, jwks: d.JWKS, now: time.Now}
 	own := []Route{
 		{http.MethodGet, "/healthz", h.healthz},
@@ -136,8 +140,18 @@ func New(cfg Config, d Deps) (*Server, error) {
 // Routes lists the registered routes and the access each requires, for route-walking tests.
 func (s *Server) Routes() []RouteInfo { return append([]RouteInfo(nil), s.routes...) }
 
-// Handler returns the routing handler, for tests that need no listener.
-func (s *Server) Handler() http.Handler { return s.echo }
+// Handler returns the server's routes as a handler, for tests that need no listener.
+func (s *Server) Handler() Handler { return Handler{routes: s.echo} }
+
+// Handler serves the built server's routes and does nothing else. It is a struct, not the router,
+// so that no caller can assert it back to *echo.Echo and add a route past the route builder,
+// without tenant resolution or authentication.
+type Handler struct {
+	routes http.Handler
+}
+
+// ServeHTTP serves r through the server's middleware and routes.
+func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.routes.ServeHTTP(w, r) }
 
 // Start binds the address and serves in the background. Binding happens before it returns, so
 // an address in use fails start-up.

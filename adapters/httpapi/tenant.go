@@ -14,6 +14,7 @@ import (
 	"github.com/tenantcore/tenantcore/domain/auth"
 	"github.com/tenantcore/tenantcore/domain/fault"
 	"github.com/tenantcore/tenantcore/domain/tenant"
+	"github.com/tenantcore/tenantcore/ports"
 )
 
 // Tenant resolution strategies, in the words of TENANT_STRATEGIES.
@@ -97,7 +98,9 @@ func tenantPath(cfg TenantConfig) echo.MiddlewareFunc {
 // the Resolve use case and attaches the resulting TenantContext to the request (never to a
 // global), and its tenant_id to the request's log line. When the request carries a bearer token
 // it is verified here too, so that a token of another tenant is refused on every scoped route.
-func resolveTenant(cfg TenantConfig, resolve *tenancy.Resolve, authn authenticator, observe func(strategy, outcome string)) echo.MiddlewareFunc {
+func resolveTenant(cfg TenantConfig, dir ports.TenantDirectory, authn authenticator, observe func(strategy, outcome string)) echo.MiddlewareFunc {
+	//tenantlint:allow tenant-context-capability: the tenant middleware is the one place a request's identifiers become its TenantContext
+	resolve := tenancy.NewResolve(dir)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			ids, failed, err := identifiers(c, cfg)
@@ -117,6 +120,7 @@ func resolveTenant(cfg TenantConfig, resolve *tenancy.Resolve, authn authenticat
 			if len(ids) == 0 && hasToken && cfg.has(StrategyToken) {
 				ids = append(ids, tenancy.Identifier{Strategy: StrategyToken, Value: principal.TenantID.String()})
 			}
+			//tenantlint:allow tenant-context-capability: the identifiers come from the request's tenant strategies and its verified token only
 			tc, err := resolve.Handle(c.Request().Context(), tenancy.ResolveInput{Identifiers: ids})
 			if err == nil && hasToken && principal.TenantID != tc.TenantID() {
 				err = tenant.ErrMismatch

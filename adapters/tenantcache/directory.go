@@ -96,6 +96,7 @@ type Directory struct {
 	inner       ports.TenantDirectory
 	loadTimeout time.Duration
 
+	//tenantlint:allow tenant-unscoped-cache: the directory of tenants themselves, keyed by each tenant's own slug or ID: an entry is the tenant its key names, whoever asks
 	positive *expirable.LRU[key, tenant.Tenant]
 	negative *expirable.LRU[key, struct{}]
 	group    singleflight.Group

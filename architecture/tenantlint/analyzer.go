@@ -20,13 +20,19 @@ const (
 	RuleSQLConcat      = "sql-concatenation"
 	RuleMint           = "tenant-context-mint"
 	RuleTenantListing  = "cross-tenant-listing"
+	RuleCapability     = "tenant-context-capability"
+	RuleForgery        = "tenant-type-forgery"
+	RuleCache          = "tenant-unscoped-cache"
 	analyzerName       = "tenantlint"
-	analyzerDocSummary = "tenant isolation rules: no tenant in ctx.Value or a global, no pool outside the core, no SQL built from strings, TenantContexts only from the directory, no cross-tenant listing in request code"
+	analyzerDocSummary = "tenant isolation rules: no tenant in ctx.Value or a global, no pool outside the core, no SQL built from strings, TenantContexts only from the directory, no cross-tenant listing in request code, nothing in request code that makes a TenantContext, no tenant value forged through unsafe or reflect, no cache whose key leaves out the tenant"
 )
 
 // Rules lists every rule the analyzer enforces.
 func Rules() []string {
-	return []string{RuleContextValue, RuleGlobal, RulePool, RuleSQLConcat, RuleMint, RuleTenantListing}
+	return []string{
+		RuleContextValue, RuleGlobal, RulePool, RuleSQLConcat, RuleMint, RuleTenantListing,
+		RuleCapability, RuleForgery, RuleCache,
+	}
 }
 
 // Analyzer reports every breach of the rules in the packages of Module.
@@ -46,6 +52,7 @@ func run(pass *analysis.Pass) (any, error) {
 		c.file = f
 		c.test = strings.HasSuffix(pass.Fset.File(f.Pos()).Name(), "_test.go")
 		c.checkGlobals(f)
+		c.checkPackageVariables(f)
 		c.stack = c.stack[:0]
 		ast.Inspect(f, c.visit)
 	}
@@ -60,6 +67,8 @@ type checker struct {
 	test bool // the file is a _test.go file
 	// stack holds the nodes from the file down to the one being visited.
 	stack []ast.Node
+	// capabilities memoizes capability by type.
+	capabilities map[types.Type]string
 }
 
 func (c *checker) visit(n ast.Node) bool {
@@ -75,6 +84,20 @@ func (c *checker) visit(n ast.Node) bool {
 		c.checkSQL(n)
 		c.checkMint(n)
 		c.checkListing(n)
+		c.checkCapabilityCall(n)
+		c.checkForgery(n)
+		c.checkCacheStore(n)
+	case *ast.AssignStmt:
+		c.checkCacheAssign(n)
+	case *ast.FuncDecl:
+		c.checkCapabilityFunc(n.Type)
+	case *ast.FuncLit:
+		c.checkCapabilityFunc(n.Type)
+	case *ast.StructType:
+		c.checkCapabilityStruct(n)
+		c.checkCacheStruct(n)
+	case *ast.TypeSpec:
+		c.checkCapabilityType(n)
 	case *ast.TypeAssertExpr:
 		c.checkContextValueAssertion(n)
 	case *ast.TypeSwitchStmt:

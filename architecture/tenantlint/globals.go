@@ -69,3 +69,20 @@ func opaque(t types.Type) bool {
 	}
 	return false
 }
+
+// checkPackageVariables hands every package-level variable to the rules that judge them beyond
+// tenant-in-global: capabilities and caches.
+func (c *checker) checkPackageVariables(f *ast.File) {
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok || gd.Tok != token.VAR {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			if vs, ok := spec.(*ast.ValueSpec); ok {
+				c.checkCapabilityGlobal(vs)
+				c.checkCacheGlobal(vs)
+			}
+		}
+	}
+}

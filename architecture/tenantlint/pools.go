@@ -59,7 +59,9 @@ func connects(f *types.Func) bool {
 	if !ok {
 		return false
 	}
-	given := sig.Recv() != nil && isHandle(sig.Recv().Type())
+	// A method of a type holding a connection handle (a store's DB(), a pool's accessor) hands out
+	// the handle it was given: calling it makes no connection.
+	given := sig.Recv() != nil && holds(sig.Recv().Type(), isHandle, map[types.Type]bool{})
 	// The core's own constructors take a plain URL; the drivers' parsers do too, without connecting.
 	database := isCorePostgres(funcPackage(f))
 	for i := range sig.Params().Len() {
@@ -77,6 +79,33 @@ func connects(f *types.Func) bool {
 	for i := range sig.Results().Len() {
 		if isHandle(sig.Results().At(i).Type()) {
 			return true
+		}
+	}
+	return false
+}
+
+// holds reports whether t is, or holds in its struct fields (embedded ones included, through
+// pointers and arrays), a type that is.
+func holds(t types.Type, is func(types.Type) bool, seen map[types.Type]bool) bool {
+	if t == nil || seen[t] {
+		return false
+	}
+	seen[t] = true
+	if is(t) {
+		return true
+	}
+	switch u := types.Unalias(t).(type) {
+	case *types.Pointer:
+		return holds(u.Elem(), is, seen)
+	case *types.Array:
+		return holds(u.Elem(), is, seen)
+	case *types.Named:
+		return holds(u.Underlying(), is, seen)
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if holds(u.Field(i).Type(), is, seen) {
+				return true
+			}
 		}
 	}
 	return false

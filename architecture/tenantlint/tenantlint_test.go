@@ -2,6 +2,7 @@ package tenantlint_test
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,4 +47,29 @@ func TestAnalyzerOnFixture(t *testing.T) {
 		found = found || strings.HasPrefix(l, want)
 	}
 	assert.True(t, found, "no line starting %q in:\n%s", want, strings.Join(lines, "\n"))
+
+	// Mistakes that once reached another tenant's data, each kept in the fixture as it was
+	// written, and the line make lint prints for it.
+	for _, m := range []struct{ mistake, line string }{
+		{"a handler resolves the tenant a query parameter names",
+			"adapters/httpapi/capability.go:19:14: tenant-context-capability: resolve.Handle makes a TenantContext"},
+		{"the system path's port injected into the HTTP adapter",
+			"adapters/httpapi/capability.go:27:19: tenant-context-capability: parameter tenants ports.SystemTenants can make a TenantContext"},
+		{"a closure over operator.System injected into the HTTP adapter",
+			"adapters/httpapi/capability.go:36:19: tenant-context-capability: parameter lookup"},
+		{"an unsafe conversion builds a tenant.Context",
+			"adapters/httpapi/forgery.go:20:10: tenant-type-forgery: unsafe.Pointer converted to *tenant.Context"},
+		{"a struct-field map of projects keyed by project ID",
+			"adapters/postgres/projectdb/cache.go:18:2: tenant-unscoped-cache: field byID keeps project.Project values"},
+		{"a sync.Map of contexts",
+			"adapters/postgres/projectdb/cache.go:29:2: tenant-unscoped-cache: sync.Map field inflight stores a context.Context"},
+	} {
+		t.Run(m.mistake, func(t *testing.T) {
+			assert.True(t, slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, m.line) }),
+				"no line starting %q in:\n%s", m.line, strings.Join(lines, "\n"))
+		})
+	}
+	// The README's join recipe, postgres.Query(ctx, s.DB(), tc, …), makes no connection.
+	assert.False(t, slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "adapters/postgres/projectdb/join.go:18:") }),
+		"the README's join recipe is refused:\n%s", strings.Join(lines, "\n"))
 }

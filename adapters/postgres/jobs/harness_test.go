@@ -20,7 +20,6 @@ import (
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/domain/tenant/tenanttest"
 	"github.com/tenantcore/tenantcore/domain/user"
-	"github.com/tenantcore/tenantcore/ports"
 )
 
 // world is a migrated database with two tenants, a user in each, and the serving DB jobs use.
@@ -33,7 +32,7 @@ type world struct {
 	a, b     tenant.Context
 	tenants  *directoryTenants
 	// tenantsFor, when set, is what runners re-check tenants with instead of tenants.
-	tenantsFor ports.SystemTenants
+	tenantsFor jobs.SystemTenants
 }
 
 func newWorld(t testing.TB) *world {
@@ -79,7 +78,7 @@ func (w *world) runner(reg *jobs.Registry, cfg jobs.Config) (*jobs.Runner, *prom
 	if cfg.RetryDelay == nil {
 		cfg.RetryDelay = func(int) time.Duration { return 10 * time.Millisecond }
 	}
-	var tenants ports.SystemTenants = w.tenants
+	var tenants jobs.SystemTenants = w.tenants
 	if w.tenantsFor != nil {
 		tenants = w.tenantsFor
 	}

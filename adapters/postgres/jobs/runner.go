@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/internal/txlend"
+	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/ports"
 )
 
@@ -75,12 +77,21 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// SystemTenants makes TenantContexts outside requests: application/operator's System, which loads
+// the tenant from the directory, refuses a missing (tenant.ErrNotFound) or inactive
+// (tenant.ErrInactive) one, and logs the reason. The runner asks it before every job. It is
+// declared here, by its only consumer, and not in ports: request code (application, the HTTP
+// adapter) cannot import this package, so it cannot name the type or be given one.
+type SystemTenants interface {
+	ContextByID(ctx context.Context, id uuid.UUID, reason string) (tenant.Context, error)
+}
+
 // Runner enqueues jobs (ports.JobQueue) and, with workers, runs them.
 type Runner struct {
 	db      *postgres.DB
 	client  *river.Client[pgx.Tx]
 	kinds   map[string]*kind
-	tenants ports.SystemTenants
+	tenants SystemTenants
 	log     *zap.Logger
 	metrics *metrics
 	slots   *tenantSlots
@@ -94,7 +105,7 @@ var key = txlend.Issue()
 
 // New returns a runner of reg's kinds on db, the serving DB: jobs are enqueued in its tenant
 // transactions and fetched through its pool. tenants re-checks each job's tenant before it runs.
-func New(db *postgres.DB, reg *Registry, tenants ports.SystemTenants, log *zap.Logger, prom prometheus.Registerer, cfg Config) (*Runner, error) {
+func New(db *postgres.DB, reg *Registry, tenants SystemTenants, log *zap.Logger, prom prometheus.Registerer, cfg Config) (*Runner, error) {
 	cfg = cfg.withDefaults()
 	pool, err := db.LendPool(key)
 	if err != nil {

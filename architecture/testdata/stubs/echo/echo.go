@@ -4,4 +4,5 @@ package echo
 // Context is a stand-in for a request's context.
 type Context interface {
 	QueryParam(name string) string
+	Get(key string) any
 }

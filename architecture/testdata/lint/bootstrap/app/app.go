@@ -57,3 +57,9 @@ func Routes(registry ports.TenantRegistry, system *operator.System) []func(echo.
 	}
 	return []func(echo.Context) error{fromParameter, inEveryTenant}
 }
+
+// LookupFor builds, outside any request, the closure over operator.System that bootstrap could
+// hand to the HTTP adapter: building it is not refused here, taking it is (httpapi.ExportRoutes).
+func LookupFor(system *operator.System) func(context.Context, uuid.UUID) (tenant.Context, error) {
+	return system.ContextByID
+}

@@ -180,7 +180,7 @@ func TestServeExitsZeroOnSIGTERM(t *testing.T) {
 	select {
 	case <-p.exited:
 	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not exit after SIGTERM")
+		t.Fatalf("serve did not exit after SIGTERM; stdout: %s", p.stdout.String())
 	}
 	assert.Equal(t, 0, p.cmd.ProcessState.ExitCode(), "stderr: %s", p.stderr.String())
 	assert.Empty(t, p.stderr.String())

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.uber.org/dig"
 	"go.uber.org/fx"
 
 	"github.com/tenantcore/tenantcore/adapters/logging"
@@ -80,7 +81,7 @@ func (c CLI) Main(args []string) int {
 	defer stop()
 	switch args[0] {
 	case "serve":
-		err = c.serve(cfg)
+		err = c.serve(ctx, cfg)
 	case "db":
 		err = c.db(ctx, cfg, args[1:])
 	case "migrate":
@@ -118,17 +119,44 @@ func oneLine(err error) string {
 	return s
 }
 
-func (c CLI) serve(cfg Config) error {
-	app := fx.New(Server(cfg))
+// serve runs the server until ctx ends (a signal) or the application shuts itself down. A signal
+// during the start, while serve connects or runs its self-check, ends the start: what had started
+// is rolled back and serve returns as after any other stop.
+func (c CLI) serve(ctx context.Context, cfg Config) error {
+	app := fx.New(Server(cfg), interruptStart(ctx))
 	if err := app.Err(); err != nil {
-		return fmt.Errorf("wiring: %w", err)
+		// The constructor's own error, not the chain of what needed it.
+		return fmt.Errorf("wiring: %w", dig.RootCause(err))
+	}
+	if ctx.Err() != nil {
+		return nil // signalled before anything started
 	}
 	startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
 	defer cancel()
-	if err := app.Start(startCtx); err != nil {
+	started := make(chan error, 1)
+	go func() { started <- app.Start(startCtx) }()
+	var err error
+	select {
+	case err = <-started:
+	case <-ctx.Done():
+		// The self-check ends with the signal; a start hook that does not is given the time a
+		// shutdown may take, then the process exits anyway.
+		select {
+		case err = <-started:
+		case <-time.After(cfg.ShutdownTimeout):
+			return errors.New("start: still running SHUTDOWN_TIMEOUT after the signal; exiting without a clean stop")
+		}
+		if err != nil {
+			return nil // interrupted and rolled back
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
-	<-app.Wait()
+	select {
+	case <-app.Wait():
+	case <-ctx.Done():
+	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), app.StopTimeout())
 	defer cancel()
 	if err := app.Stop(stopCtx); err != nil {

@@ -290,7 +290,7 @@ func parseKeysDir(v string) (string, error) {
 		if errors.As(err, &pathErr) {
 			err = pathErr.Err
 		}
-		return "", fmt.Errorf("%q is not a readable directory (%v)", v, err)
+		return "", fmt.Errorf("%q is not a readable directory (%w)", v, err)
 	}
 	if !info.IsDir() {
 		return "", fmt.Errorf("%q is not a directory", v)

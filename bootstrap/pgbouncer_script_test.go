@@ -48,7 +48,9 @@ func heldPort(t *testing.T) int {
 	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
 	sa, err := syscall.Getsockname(fd)
 	require.NoError(t, err)
-	return sa.(*syscall.SockaddrInet4).Port
+	in4, ok := sa.(*syscall.SockaddrInet4)
+	require.True(t, ok, "an IPv4 socket has an IPv4 address")
+	return in4.Port
 }
 
 // unusedPort returns a loopback port nothing held a moment ago.
@@ -56,9 +58,10 @@ func unusedPort(t *testing.T) int {
 	t.Helper()
 	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	require.True(t, ok, "a TCP listener has a TCP address")
 	require.NoError(t, ln.Close())
-	return port
+	return addr.Port
 }
 
 // TestPgBouncerScriptSkipsTakenPorts runs the PgBouncer phase's start script. A port that is taken
@@ -85,7 +88,7 @@ func TestPgBouncerScriptSkipsTakenPorts(t *testing.T) {
 	require.NoError(t, err, stderr)
 	assert.Equal(t, "127.0.0.1:"+strconv.Itoa(free), addr)
 	assert.Contains(t, stderr, "port "+strconv.Itoa(held)+" is taken (WARNING cannot listen on 127.0.0.1:"+strconv.Itoa(held)+": bind(): Address already in use")
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	conn, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(context.Background(), "tcp", addr)
 	require.NoError(t, err, "pgbouncer answers on the address the script printed")
 	_ = conn.Close()
 

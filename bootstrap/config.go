@@ -165,7 +165,7 @@ var Variables = []Variable{
 		func(c *Config) *string { return &c.LogFormat }, parseOneOf("json", "console")),
 	declare("TENANT_STRATEGIES", "header,subdomain,path,token", "ordered tenant resolution strategies (header, subdomain, path, token)",
 		func(c *Config) *[]string { return &c.TenantStrategies }, parseStrategies),
-	declare("TENANT_HEADER", "X-Tenant-ID", "header carrying a tenant slug or UUID",
+	declare("TENANT_HEADER", "X-Tenant-ID", "header carrying a tenant slug or UUID (1–64 letters, digits and hyphens)",
 		func(c *Config) *string { return &c.TenantHeader }, parseHeaderName),
 	declare("TENANT_BASE_DOMAIN", "", "base domain of the subdomain strategy (acme.<domain>); empty disables it",
 		func(c *Config) *string { return &c.TenantBaseDomain }, parseDomain),
@@ -189,10 +189,10 @@ var Variables = []Variable{
 		func(c *Config) *string { return &c.JWTActiveKID }, parseKID),
 	declareDuration("JWT_TTL", "15m", "lifetime of access tokens",
 		func(c *Config) *time.Duration { return &c.JWTTTL }, time.Minute, MaxDuration),
-	declare("JWT_ISSUER", "tenantcore", "iss claim issued and required",
-		func(c *Config) *string { return &c.JWTIssuer }, parseNonEmpty),
-	declare("JWT_AUDIENCE", "tenantcore-api", "aud claim issued and required",
-		func(c *Config) *string { return &c.JWTAudience }, parseNonEmpty),
+	declare("JWT_ISSUER", "tenantcore", "iss claim issued and required (1–256 visible ASCII characters)",
+		func(c *Config) *string { return &c.JWTIssuer }, parseClaimValue),
+	declare("JWT_AUDIENCE", "tenantcore-api", "aud claim issued and required (1–256 visible ASCII characters)",
+		func(c *Config) *string { return &c.JWTAudience }, parseClaimValue),
 }
 
 var knownStrategies = []string{"header", "subdomain", "path", "token"}
@@ -309,9 +309,11 @@ func parseKID(v string) (string, error) {
 	return v, nil
 }
 
-func parseNonEmpty(v string) (string, error) {
-	if v == "" {
-		return "", errors.New("must not be empty")
+// parseClaimValue accepts 1 to 256 visible ASCII characters: a claim every token carries and
+// every verification compares, where a control character or a look-alike would be a trap.
+func parseClaimValue(v string) (string, error) {
+	if v == "" || len(v) > 256 || strings.ContainsFunc(v, func(c rune) bool { return c <= ' ' || c > '~' }) {
+		return "", fmt.Errorf("%q is not 1 to 256 visible ASCII characters", v)
 	}
 	return v, nil
 }
@@ -460,8 +462,8 @@ func parseStrategies(v string) ([]string, error) {
 }
 
 func parseHeaderName(v string) (string, error) {
-	if v == "" || strings.ContainsFunc(v, notHeaderRune) {
-		return "", fmt.Errorf("%q is not a header name", v)
+	if v == "" || len(v) > 64 || strings.ContainsFunc(v, notHeaderRune) {
+		return "", fmt.Errorf("%q is not a header name of 1 to 64 letters, digits and hyphens", v)
 	}
 	return v, nil
 }

@@ -113,8 +113,8 @@ var badValues = map[string][]string{
 	"JWT_KEYS_DIR":             {"/nonexistent/keys"},
 	"JWT_ACTIVE_KID":           {"../k1", "a/b", "..", strings.Repeat("k", 65)},
 	"JWT_TTL":                  {"15"},
-	"JWT_ISSUER":               {""},
-	"JWT_AUDIENCE":             {""},
+	"JWT_ISSUER":               {"", "tenant\ncore", "ténantcore"},
+	"JWT_AUDIENCE":             {"", "api\x00", "tenantcore api"},
 }
 
 // TestConfigErrorsNameTheVariable: a bad value is one line that starts with the variable's name,
@@ -214,6 +214,9 @@ var ranges = map[string]struct{ documented, lo, hi, below, above, refusal string
 	"JOB_TENANT_CONCURRENCY":   {"0–1000", "0", "1000", "-1", "1001", "between 0 and 1000"},
 	"JOB_POLL_INTERVAL":        {"10ms–1h", "10ms", "1h", "9999999ns", "3600000000001ns", "from 10ms to 1h"},
 	"JWT_TTL":                  {"1m–24h", "1m", "24h", "59999999999ns", "86400000000001ns", "from 1m to 24h"},
+	"TENANT_HEADER":            {"1–64", "X", strings.Repeat("X", 64), "", strings.Repeat("X", 65), "1 to 64"},
+	"JWT_ISSUER":               {"1–256", "i", strings.Repeat("i", 256), "", strings.Repeat("i", 257), "1 to 256"},
+	"JWT_AUDIENCE":             {"1–256", "a", strings.Repeat("a", 256), "", strings.Repeat("a", 257), "1 to 256"},
 }
 
 // documentedRange finds a range such as 1–1000 or 100ms–10m in a variable's meaning.

@@ -28,7 +28,7 @@ CITUS_PKGS := ./adapters/postgres/... ./bootstrap/ ./bootstrap/cmd/tenantcore/
 
 # Tests that talk to PostgreSQL only directly (migrations, plans, outages through their own proxy,
 # process signals): the PgBouncer phase would run them a second time for nothing.
-DIRECT_ONLY_TESTS := TestScopedStatementsUseTenantLedIndex|TestSchemaInvariants|TestDatabaseOutage|TestGracefulShutdownDrainsInFlight|TestServeExitsZeroOnSIGTERM|TestServeRefusesUnsafeDatabase
+DIRECT_ONLY_TESTS := TestScopedStatementsUseTenantLedIndex|TestSchemaInvariants|TestDatabaseOutage|TestGracefulShutdownDrainsInFlight|TestServeExitsZeroOnSIGTERM|TestServeRefusesUnsafeDatabase|TestOneSIGTERMDuringStartStopsServe|TestServeRefusesOutOfRangeConfiguration|TestCommandLinesAreReadWhole|TestMigrateDownKeepsJobsStillToRun|TestJobCommandsInspectADeactivatedTenant|TestPgBouncerScriptSkipsTakenPorts
 
 # Go files checked by gofmt (testdata holds fixtures, .data the local database).
 GO_FILES = find . \( -path ./.git -o -path ./$(BIN_DIR) -o -path ./.data -o -name testdata -o -name vendor \) -prune \
@@ -75,7 +75,7 @@ test-pgbouncer: ## The isolation, end-to-end and adversarial suites through PgBo
 		exit 0; \
 	fi; \
 	export PGBOUNCER_STATE=$$(mktemp); \
-	addr=$$(bootstrap/dev/pgbouncer.sh start); \
+	addr=$$(bootstrap/dev/pgbouncer.sh start) || { echo "==> PgBouncer phase not run: pgbouncer did not start (its reason is above)" >&2; exit 1; }; \
 	trap 'bootstrap/dev/pgbouncer.sh stop' EXIT; \
 	export TENANTCORE_TEST_POOLER=$$addr; \
 	echo "==> through PgBouncer at $$addr: isolation suites (both walls, filter alone; RLS alone)"; \

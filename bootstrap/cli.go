@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.uber.org/dig"
 	"go.uber.org/fx"
 
 	"github.com/tenantcore/tenantcore/adapters/logging"
@@ -37,6 +38,7 @@ Usage:
   tenantcore serve                                  run the HTTP server and the job workers
   tenantcore db create                              create the database named in DATABASE_URL
   tenantcore migrate up|down|status                 apply, roll back one, or list migrations
+  tenantcore migrate down --force                   roll back the job queue's migration with jobs still to run
   tenantcore tenant create --slug S --name N        create a tenant (prints JSON)
   tenantcore tenant list                            list tenants (JSON)
   tenantcore tenant activate|deactivate --slug S    change a tenant's status
@@ -80,7 +82,7 @@ func (c CLI) Main(args []string) int {
 	defer stop()
 	switch args[0] {
 	case "serve":
-		err = c.serve(cfg)
+		err = c.serve(ctx, cfg, args[1:])
 	case "db":
 		err = c.db(ctx, cfg, args[1:])
 	case "migrate":
@@ -99,8 +101,12 @@ func (c CLI) Main(args []string) int {
 		fmt.Fprintf(c.Stderr, "tenantcore: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+	var commandLine commandLineError
 	switch {
 	case errors.Is(err, errUsage):
+		return 2
+	case errors.As(err, &commandLine):
+		fmt.Fprintf(c.Stderr, "tenantcore: %s: %s\n", args[0], commandLine.msg)
 		return 2
 	case err != nil:
 		fmt.Fprintf(c.Stderr, "tenantcore: %s: %s\n", args[0], oneLine(err))
@@ -118,17 +124,47 @@ func oneLine(err error) string {
 	return s
 }
 
-func (c CLI) serve(cfg Config) error {
-	app := fx.New(Server(cfg))
+// serve runs the server until ctx ends (a signal) or the application shuts itself down. A signal
+// during the start, while serve connects or runs its self-check, ends the start: what had started
+// is rolled back and serve returns as after any other stop.
+func (c CLI) serve(ctx context.Context, cfg Config, args []string) error {
+	if err := parseArgs(flag.NewFlagSet("serve", flag.ContinueOnError), args, "serve"); err != nil {
+		return err
+	}
+	app := fx.New(Server(cfg), interruptStart(ctx))
 	if err := app.Err(); err != nil {
-		return fmt.Errorf("wiring: %w", err)
+		// The constructor's own error, not the chain of what needed it.
+		return fmt.Errorf("wiring: %w", dig.RootCause(err))
+	}
+	if ctx.Err() != nil {
+		return nil // signalled before anything started
 	}
 	startCtx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
 	defer cancel()
-	if err := app.Start(startCtx); err != nil {
+	started := make(chan error, 1)
+	go func() { started <- app.Start(startCtx) }()
+	var err error
+	select {
+	case err = <-started:
+	case <-ctx.Done():
+		// The self-check ends with the signal; a start hook that does not is given the time a
+		// shutdown may take, then the process exits anyway.
+		select {
+		case err = <-started:
+		case <-time.After(cfg.ShutdownTimeout):
+			return errors.New("start: still running SHUTDOWN_TIMEOUT after the signal; exiting without a clean stop")
+		}
+		if err != nil {
+			return nil // interrupted and rolled back
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
-	<-app.Wait()
+	select {
+	case <-app.Wait():
+	case <-ctx.Done():
+	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), app.StopTimeout())
 	defer cancel()
 	if err := app.Stop(stopCtx); err != nil {
@@ -138,8 +174,11 @@ func (c CLI) serve(cfg Config) error {
 }
 
 func (c CLI) db(ctx context.Context, cfg Config, args []string) error {
-	if len(args) != 1 || args[0] != "create" {
+	if len(args) == 0 || args[0] != "create" {
 		return c.usageError("db create")
+	}
+	if err := parseArgs(flag.NewFlagSet("db create", flag.ContinueOnError), args[1:], "db create"); err != nil {
+		return err
 	}
 	created, err := postgres.EnsureDatabase(ctx, cfg.DatabaseAdminURL)
 	if err != nil {
@@ -154,8 +193,18 @@ func (c CLI) db(ctx context.Context, cfg Config, args []string) error {
 }
 
 func (c CLI) migrate(ctx context.Context, cfg Config, args []string) error {
-	if len(args) != 1 {
+	if len(args) == 0 || (args[0] != "up" && args[0] != "down" && args[0] != "status") {
 		return c.usageError("migrate up|down|status")
+	}
+	fs := flag.NewFlagSet("migrate "+args[0], flag.ContinueOnError)
+	synopsis := "migrate " + args[0]
+	var force bool
+	if args[0] == "down" {
+		fs.BoolVar(&force, "force", false, "roll back the job queue's migration even with jobs still to run")
+		synopsis += " [--force]"
+	}
+	if err := parseArgs(fs, args[1:], synopsis); err != nil {
+		return err
 	}
 	m, err := postgres.NewMigrator(cfg.DatabaseAdminURL, migrations.FS)
 	if err != nil {
@@ -170,10 +219,18 @@ func (c CLI) migrate(ctx context.Context, cfg Config, args []string) error {
 		}
 		fmt.Fprintf(c.Stdout, "applied %d migration(s)\n", n)
 	case "down":
+		dropped, err := jobsDroppedByDown(ctx, m, force)
+		if err != nil {
+			return err
+		}
 		if err := m.Down(ctx); err != nil {
 			return err
 		}
-		fmt.Fprintln(c.Stdout, "rolled back one migration")
+		if dropped > 0 {
+			fmt.Fprintf(c.Stdout, "rolled back one migration, dropping %d job(s) still to run\n", dropped)
+		} else {
+			fmt.Fprintln(c.Stdout, "rolled back one migration")
+		}
 	case "status":
 		list, err := m.Status(ctx)
 		if err != nil {
@@ -186,10 +243,28 @@ func (c CLI) migrate(ctx context.Context, cfg Config, args []string) error {
 			}
 			fmt.Fprintf(c.Stdout, "%05d  %-8s %s\n", s.Version, state, s.Name)
 		}
-	default:
-		return c.usageError("migrate up|down|status")
 	}
 	return nil
+}
+
+// jobQueueMigration is the migration that creates the job queue (00004_job_queue.sql); rolling it
+// back drops the queue's table and every job in it.
+const jobQueueMigration = 4
+
+// jobsDroppedByDown counts the jobs still to run that rolling back the latest migration would
+// drop. Without force, dropping any is refused, saying how many: a rollback must not lose work
+// without a word.
+func jobsDroppedByDown(ctx context.Context, m *postgres.Migrator, force bool) (int64, error) {
+	version, err := m.Version(ctx)
+	if err != nil || version != jobQueueMigration {
+		return 0, err
+	}
+	pending, err := m.PendingJobs(ctx)
+	if err != nil || pending == 0 || force {
+		return pending, err
+	}
+	return 0, fmt.Errorf("rolling back migration %05d drops the job queue with %d job(s) still to run; "+
+		"run them first, or drop them with tenantcore migrate down --force", version, pending)
 }
 
 type tenantJSON struct {
@@ -211,11 +286,23 @@ func (c CLI) tenant(ctx context.Context, cfg Config, args []string) error {
 		return c.usageError("tenant create|list|activate|deactivate")
 	}
 	fs := flag.NewFlagSet("tenant "+args[0], flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
-	slug := fs.String("slug", "", "tenant slug")
-	name := fs.String("name", "", "tenant name")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	var slug, name string
+	var synopsis string
+	switch args[0] {
+	case "create":
+		fs.StringVar(&slug, "slug", "", "tenant slug")
+		fs.StringVar(&name, "name", "", "tenant name")
+		synopsis = "tenant create --slug S --name N"
+	case "activate", "deactivate":
+		fs.StringVar(&slug, "slug", "", "tenant slug")
+		synopsis = "tenant " + args[0] + " --slug S"
+	case "list":
+		synopsis = "tenant list"
+	default:
+		return c.usageError("tenant create|list|activate|deactivate")
+	}
+	if err := parseArgs(fs, args[1:], synopsis); err != nil {
+		return err
 	}
 	// Tenant administration runs with the login role: the serving role may only read tenants.
 	db, err := postgres.Open(ctx, c.poolConfig(cfg, ""))
@@ -226,13 +313,13 @@ func (c CLI) tenant(ctx context.Context, cfg Config, args []string) error {
 	admin := operator.NewAdmin(postgres.NewTenantStore(db))
 	switch args[0] {
 	case "create":
-		t, err := admin.Create(ctx, operator.CreateTenantInput{Name: *name, Slug: *slug})
+		t, err := admin.Create(ctx, operator.CreateTenantInput{Name: name, Slug: slug})
 		if err != nil {
 			return err
 		}
 		return c.printJSON(toTenantJSON(t))
 	case "activate", "deactivate":
-		t, err := admin.SetActive(ctx, *slug, args[0] == "activate")
+		t, err := admin.SetActive(ctx, slug, args[0] == "activate")
 		if err != nil {
 			return err
 		}
@@ -247,9 +334,8 @@ func (c CLI) tenant(ctx context.Context, cfg Config, args []string) error {
 			out = append(out, toTenantJSON(t))
 		}
 		return c.printJSON(out)
-	default:
-		return c.usageError("tenant create|list|activate|deactivate")
 	}
+	return nil
 }
 
 func (c CLI) user(ctx context.Context, cfg Config, args []string) error {
@@ -257,12 +343,11 @@ func (c CLI) user(ctx context.Context, cfg Config, args []string) error {
 		return c.usageError("user create --tenant SLUG --email E --password-stdin")
 	}
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
 	slug := fs.String("tenant", "", "tenant slug")
 	email := fs.String("email", "", "email address")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if err := parseArgs(fs, args[1:], "user create --tenant SLUG --email E --password-stdin"); err != nil {
+		return err
 	}
 	if !*fromStdin {
 		// A password on the command line would end up in shell history and process listings.
@@ -274,7 +359,7 @@ func (c CLI) user(ctx context.Context, cfg Config, args []string) error {
 	}
 	// Users are tenant-scoped: written through the scoped repository, as the serving role, under
 	// RLS. The welcome job is enqueued in the user's own transaction; serve's workers run it.
-	cmd, closeCommand, err := c.openTenantCommand(ctx, cfg, *slug, "tenantcore user create")
+	cmd, closeCommand, err := c.openTenantCommand(ctx, cfg, *slug, "tenantcore user create", false)
 	if err != nil {
 		return err
 	}
@@ -299,11 +384,10 @@ func (c CLI) jwt(args []string) error {
 		return c.usageError("jwt keygen --dir D --kid K")
 	}
 	fs := flag.NewFlagSet("jwt keygen", flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
 	dir := fs.String("dir", "", "directory of the key set")
 	kid := fs.String("kid", "", "key id, also the file name")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if err := parseArgs(fs, args[1:], "jwt keygen --dir D --kid K"); err != nil {
+		return err
 	}
 	if *dir == "" || *kid == "" {
 		return c.usageError("jwt keygen --dir D --kid K")
@@ -334,12 +418,11 @@ func (c CLI) dev(ctx context.Context, cfg Config, args []string) error {
 		return c.usageError("dev seed --tenants N --users-per-tenant M [--prefix P]")
 	}
 	fs := flag.NewFlagSet("dev seed", flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
 	tenants := fs.Int("tenants", 10, "number of tenants")
 	perTenant := fs.Int("users-per-tenant", 10, "users in each tenant")
 	prefix := fs.String("prefix", "seed", "slug prefix: <prefix>-00001, ...")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
+	if err := parseArgs(fs, args[1:], "dev seed --tenants N --users-per-tenant M [--prefix P]"); err != nil {
+		return err
 	}
 	opts := devseed.Options{Tenants: *tenants, UsersPerTenant: *perTenant, Prefix: *prefix}
 	// Checked before hashing or connecting: a refused seed writes nothing.

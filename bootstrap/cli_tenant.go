@@ -21,7 +21,9 @@ type tenantCommand struct {
 }
 
 // openTenantCommand opens what a tenant command needs for the tenant slug; close releases it.
-func (c CLI) openTenantCommand(ctx context.Context, cfg Config, slug, reason string) (tenantCommand, func(), error) {
+// inspection lets it open a deactivated tenant (operator.System.InspectionContextBySlug), for
+// commands that read or repair what the tenant left behind rather than work on its behalf.
+func (c CLI) openTenantCommand(ctx context.Context, cfg Config, slug, reason string, inspection bool) (tenantCommand, func(), error) {
 	db, err := postgres.Open(ctx, c.poolConfig(cfg, postgres.AppRole))
 	if err != nil {
 		return tenantCommand{}, nil, err
@@ -36,7 +38,11 @@ func (c CLI) openTenantCommand(ctx context.Context, cfg Config, slug, reason str
 		db.Close()
 	}
 	system := operator.NewSystem(postgres.NewTenantStore(db), logging.NewSystemAccessLog(log))
-	tc, err := system.ContextBySlug(ctx, slug, reason)
+	contextBySlug := system.ContextBySlug
+	if inspection {
+		contextBySlug = system.InspectionContextBySlug
+	}
+	tc, err := contextBySlug(ctx, slug, reason)
 	if err != nil {
 		closeAll()
 		return tenantCommand{}, nil, err

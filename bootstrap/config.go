@@ -3,15 +3,19 @@ package bootstrap
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tenantcore/tenantcore/adapters/token"
 )
 
 // Config is the whole configuration, read once from the environment at start. Each field is
@@ -61,6 +65,8 @@ type Config struct {
 const (
 	// MaxBodyLimit is the largest HTTP_BODY_LIMIT: 1 GiB.
 	MaxBodyLimit int64 = 1 << 30
+	// MinBodyLimit is the smallest HTTP_BODY_LIMIT: 1 KiB, room for a login request.
+	MinBodyLimit int64 = 1 << 10
 	// MaxDuration is the longest duration any variable accepts.
 	MaxDuration = 24 * time.Hour
 )
@@ -97,6 +103,12 @@ func declare[T any](name, def, help string, field func(*Config) *T, parse func(s
 	}
 }
 
+// declareDuration binds a duration variable accepting lo to hi; the range is part of its meaning.
+func declareDuration(name, def, help string, field func(*Config) *time.Duration, lo, hi time.Duration) Variable {
+	help += " (" + shortDuration(lo) + "–" + shortDuration(hi) + ")"
+	return declare(name, def, help, field, parseDurationIn(lo, hi))
+}
+
 // derivedFrom makes v default to the effective value of another variable.
 func derivedFrom(other string, v Variable) Variable {
 	v.DefaultFrom = other
@@ -125,35 +137,35 @@ var Variables = []Variable{
 		func(c *Config) *string { return &c.DBStatementMode }, parseOneOf("auto", "prepared", "unnamed")),
 	declare("DB_MAX_CONNS", "16", "maximum connections of the serving pool (1–1000)",
 		func(c *Config) *int32 { return &c.DBMaxConns }, parseInt[int32](1, 1000)),
-	declare("DB_MIN_CONNS", "2", "connections kept open when idle (0–DB_MAX_CONNS)",
+	declare("DB_MIN_CONNS", "2", "connections kept open when idle (0–DB_MAX_CONNS; unset: 2 or DB_MAX_CONNS if lower)",
 		func(c *Config) *int32 { return &c.DBMinConns }, parseInt[int32](0, 1000)),
-	declare("DB_CONNECT_TIMEOUT", "3s", "timeout to establish one database connection",
-		func(c *Config) *time.Duration { return &c.DBConnectTimeout }, parseDuration),
-	declare("DB_STATEMENT_TIMEOUT", "5s", "statement_timeout set in every serving transaction (SET LOCAL)",
-		func(c *Config) *time.Duration { return &c.DBStatementTimeout }, parseDuration),
+	declareDuration("DB_CONNECT_TIMEOUT", "3s", "timeout to establish one database connection",
+		func(c *Config) *time.Duration { return &c.DBConnectTimeout }, 100*time.Millisecond, 10*time.Minute),
+	declare("DB_STATEMENT_TIMEOUT", "5s", "statement_timeout set in every serving transaction (SET LOCAL), whole milliseconds (1ms–24h)",
+		func(c *Config) *time.Duration { return &c.DBStatementTimeout }, parseStatementTimeout),
 	declare("HTTP_ADDR", ":8080", "listen address host:port, port 0–65535 (0: any free port, logged at start)",
 		func(c *Config) *string { return &c.HTTPAddr }, parseListenAddr),
-	declare("HTTP_READ_HEADER_TIMEOUT", "5s", "time allowed to read request headers",
-		func(c *Config) *time.Duration { return &c.HTTPReadHeaderTimeout }, parseDuration),
-	declare("HTTP_READ_TIMEOUT", "15s", "time allowed to read a whole request",
-		func(c *Config) *time.Duration { return &c.HTTPReadTimeout }, parseDuration),
-	declare("HTTP_WRITE_TIMEOUT", "30s", "time allowed to write a response",
-		func(c *Config) *time.Duration { return &c.HTTPWriteTimeout }, parseDuration),
-	declare("HTTP_IDLE_TIMEOUT", "60s", "keep-alive idle timeout",
-		func(c *Config) *time.Duration { return &c.HTTPIdleTimeout }, parseDuration),
-	declare("HTTP_BODY_LIMIT", "1M", "largest request body in bytes, with an optional K, M or G suffix (powers of 1024); at most 1G",
+	declareDuration("HTTP_READ_HEADER_TIMEOUT", "5s", "time allowed to read request headers",
+		func(c *Config) *time.Duration { return &c.HTTPReadHeaderTimeout }, 100*time.Millisecond, MaxDuration),
+	declareDuration("HTTP_READ_TIMEOUT", "15s", "time allowed to read a whole request",
+		func(c *Config) *time.Duration { return &c.HTTPReadTimeout }, 100*time.Millisecond, MaxDuration),
+	declareDuration("HTTP_WRITE_TIMEOUT", "30s", "time allowed to write a response",
+		func(c *Config) *time.Duration { return &c.HTTPWriteTimeout }, 100*time.Millisecond, MaxDuration),
+	declareDuration("HTTP_IDLE_TIMEOUT", "60s", "keep-alive idle timeout",
+		func(c *Config) *time.Duration { return &c.HTTPIdleTimeout }, 100*time.Millisecond, MaxDuration),
+	declare("HTTP_BODY_LIMIT", "1M", "largest request body in bytes, with an optional K, M or G suffix (powers of 1024); 1K–1G",
 		func(c *Config) *int64 { return &c.HTTPBodyLimit }, parseSize),
-	declare("REQUEST_TIMEOUT", "10s", "deadline of each request's work; past it the answer is 503",
-		func(c *Config) *time.Duration { return &c.RequestTimeout }, parseDuration),
-	declare("SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for running jobs, then for in-flight requests",
-		func(c *Config) *time.Duration { return &c.ShutdownTimeout }, parseDuration),
+	declareDuration("REQUEST_TIMEOUT", "10s", "deadline of each request's work; past it the answer is 503",
+		func(c *Config) *time.Duration { return &c.RequestTimeout }, 100*time.Millisecond, MaxDuration),
+	declareDuration("SHUTDOWN_TIMEOUT", "15s", "how long SIGTERM waits for running jobs, then for in-flight requests",
+		func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Second, MaxDuration),
 	declare("LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *Config) *string { return &c.LogLevel }, parseOneOf("debug", "info", "warn", "error")),
 	declare("LOG_FORMAT", "json", "json or console",
 		func(c *Config) *string { return &c.LogFormat }, parseOneOf("json", "console")),
 	declare("TENANT_STRATEGIES", "header,subdomain,path,token", "ordered tenant resolution strategies (header, subdomain, path, token)",
 		func(c *Config) *[]string { return &c.TenantStrategies }, parseStrategies),
-	declare("TENANT_HEADER", "X-Tenant-ID", "header carrying a tenant slug or UUID",
+	declare("TENANT_HEADER", "X-Tenant-ID", "header carrying a tenant slug or UUID (1–64 letters, digits and hyphens)",
 		func(c *Config) *string { return &c.TenantHeader }, parseHeaderName),
 	declare("TENANT_BASE_DOMAIN", "", "base domain of the subdomain strategy (acme.<domain>); empty disables it",
 		func(c *Config) *string { return &c.TenantBaseDomain }, parseDomain),
@@ -161,26 +173,26 @@ var Variables = []Variable{
 		func(c *Config) *[]netip.Prefix { return &c.TrustedProxies }, parsePrefixes),
 	declare("TENANT_CACHE_SIZE", "10000", "tenants kept in the in-process cache (1–10000000)",
 		func(c *Config) *int { return &c.TenantCacheSize }, parseInt[int](1, 10_000_000)),
-	declare("TENANT_CACHE_TTL", "30s", "how long a cached tenant is served without a database read",
-		func(c *Config) *time.Duration { return &c.TenantCacheTTL }, parseDuration),
-	declare("TENANT_NEGATIVE_TTL", "5s", "how long an unknown tenant identifier is remembered as unknown",
-		func(c *Config) *time.Duration { return &c.TenantNegativeTTL }, parseDuration),
+	declareDuration("TENANT_CACHE_TTL", "30s", "how long a cached tenant is served without a database read",
+		func(c *Config) *time.Duration { return &c.TenantCacheTTL }, time.Millisecond, MaxDuration),
+	declareDuration("TENANT_NEGATIVE_TTL", "5s", "how long an unknown tenant identifier is remembered as unknown",
+		func(c *Config) *time.Duration { return &c.TenantNegativeTTL }, time.Millisecond, MaxDuration),
 	declare("JOB_WORKERS", "4", "background jobs serve runs at once (0–1000); 0: this instance runs none, it only enqueues",
 		func(c *Config) *int { return &c.JobWorkers }, parseInt[int](0, 1000)),
 	declare("JOB_TENANT_CONCURRENCY", "0", "most jobs of one tenant running at once on an instance (0–1000); 0: half of JOB_WORKERS, at least 1",
 		func(c *Config) *int { return &c.JobTenantConcurrency }, parseInt[int](0, 1000)),
-	declare("JOB_POLL_INTERVAL", "1s", "how often idle job workers look for new jobs (they poll: no LISTEN session, any pooler works)",
-		func(c *Config) *time.Duration { return &c.JobPollInterval }, parseDuration),
+	declareDuration("JOB_POLL_INTERVAL", "1s", "how often idle job workers look for new jobs; they poll, with no LISTEN session, so any pooler works",
+		func(c *Config) *time.Duration { return &c.JobPollInterval }, 10*time.Millisecond, time.Hour),
 	declare("JWT_KEYS_DIR", "", "directory of Ed25519 PEM keys, file name = kid; empty: an ephemeral key",
-		func(c *Config) *string { return &c.JWTKeysDir }, parseAny),
-	declare("JWT_ACTIVE_KID", "", "kid of the signing key in JWT_KEYS_DIR",
-		func(c *Config) *string { return &c.JWTActiveKID }, parseAny),
-	declare("JWT_TTL", "15m", "lifetime of access tokens",
-		func(c *Config) *time.Duration { return &c.JWTTTL }, parseDuration),
-	declare("JWT_ISSUER", "tenantcore", "iss claim issued and required",
-		func(c *Config) *string { return &c.JWTIssuer }, parseNonEmpty),
-	declare("JWT_AUDIENCE", "tenantcore-api", "aud claim issued and required",
-		func(c *Config) *string { return &c.JWTAudience }, parseNonEmpty),
+		func(c *Config) *string { return &c.JWTKeysDir }, parseKeysDir),
+	declare("JWT_ACTIVE_KID", "", "kid of the signing key in JWT_KEYS_DIR: its file name without .pem",
+		func(c *Config) *string { return &c.JWTActiveKID }, parseKID),
+	declareDuration("JWT_TTL", "15m", "lifetime of access tokens",
+		func(c *Config) *time.Duration { return &c.JWTTTL }, time.Minute, MaxDuration),
+	declare("JWT_ISSUER", "tenantcore", "iss claim issued and required (1–256 visible ASCII characters)",
+		func(c *Config) *string { return &c.JWTIssuer }, parseClaimValue),
+	declare("JWT_AUDIENCE", "tenantcore-api", "aud claim issued and required (1–256 visible ASCII characters)",
+		func(c *Config) *string { return &c.JWTAudience }, parseClaimValue),
 }
 
 var knownStrategies = []string{"header", "subdomain", "path", "token"}
@@ -205,13 +217,34 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("%s: %s", v.Name, oneLine(err))
 		}
 	}
+	if _, set := lookup("DB_MIN_CONNS"); !set {
+		c.DBMinConns = min(c.DBMinConns, c.DBMaxConns) // the default must not refuse DB_MAX_CONNS=1
+	}
 	if c.DBMinConns > c.DBMaxConns {
-		return Config{}, errors.New("DB_MIN_CONNS: must not exceed DB_MAX_CONNS")
+		return Config{}, fmt.Errorf("DB_MIN_CONNS: %d is not between 0 and DB_MAX_CONNS (%d)", c.DBMinConns, c.DBMaxConns)
 	}
 	if (c.JWTKeysDir == "") != (c.JWTActiveKID == "") {
 		return Config{}, errors.New("JWT_ACTIVE_KID: JWT_KEYS_DIR and JWT_ACTIVE_KID are set together or not at all")
 	}
+	if err := checkKeySet(c.JWTKeysDir, c.JWTActiveKID); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// checkKeySet loads the key set that serve will sign with, so that a missing or unreadable key
+// stops every command with one line naming the variable rather than deep in serve's wiring.
+func checkKeySet(dir, kid string) error {
+	if dir == "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, kid+".pem")); err != nil {
+		return fmt.Errorf("JWT_ACTIVE_KID: no readable key file %s.pem in %s", kid, dir)
+	}
+	if _, err := token.LoadKeySet(dir, kid); err != nil {
+		return fmt.Errorf("JWT_KEYS_DIR: %s", oneLine(err))
+	}
+	return nil
 }
 
 // LoadConfigFromEnv reads the process environment.
@@ -246,21 +279,82 @@ func maskURL(raw string) string {
 	return u.Redacted()
 }
 
-func parseAny(v string) (string, error) { return v, nil }
-
-func parseNonEmpty(v string) (string, error) {
+// parseKeysDir accepts an empty value (an ephemeral key) or an existing directory.
+func parseKeysDir(v string) (string, error) {
 	if v == "" {
-		return "", errors.New("must not be empty")
+		return "", nil
+	}
+	info, err := os.Stat(v)
+	if err != nil {
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
+		return "", fmt.Errorf("%q is not a readable directory (%w)", v, err)
+	}
+	if !info.IsDir() {
+		return "", fmt.Errorf("%q is not a directory", v)
 	}
 	return v, nil
 }
 
-func parseDuration(v string) (time.Duration, error) {
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 || d > MaxDuration {
-		return 0, fmt.Errorf("%q is not a positive duration up to 24h such as 5s or 2m", v)
+// parseKID accepts an empty value (no key directory) or a well-formed kid.
+func parseKID(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if err := token.ValidateKID(v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+// parseClaimValue accepts 1 to 256 visible ASCII characters: a claim every token carries and
+// every verification compares, where a control character or a look-alike would be a trap.
+func parseClaimValue(v string) (string, error) {
+	if v == "" || len(v) > 256 || strings.ContainsFunc(v, func(c rune) bool { return c <= ' ' || c > '~' }) {
+		return "", fmt.Errorf("%q is not 1 to 256 visible ASCII characters", v)
+	}
+	return v, nil
+}
+
+// parseDurationIn accepts a Go duration from lo to hi. A value below lo is refused rather than
+// rounded: a cache TTL of 50ns panics deep in the cache, a poll interval under 1ms is refused by
+// the queue library, and neither should get that far.
+func parseDurationIn(lo, hi time.Duration) func(string) (time.Duration, error) {
+	return func(v string) (time.Duration, error) {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < lo || d > hi {
+			return 0, fmt.Errorf("%q is not a duration from %s to %s", v, shortDuration(lo), shortDuration(hi))
+		}
+		return d, nil
+	}
+}
+
+// parseStatementTimeout accepts whole milliseconds from 1ms to MaxDuration: PostgreSQL counts
+// statement_timeout in milliseconds, and 0 there means no timeout at all, which is what a value
+// under 1ms would silently become.
+func parseStatementTimeout(v string) (time.Duration, error) {
+	d, err := parseDurationIn(time.Millisecond, MaxDuration)(v)
+	if err != nil {
+		return 0, err
+	}
+	if d%time.Millisecond != 0 {
+		return 0, fmt.Errorf("%q is not a whole number of milliseconds (PostgreSQL's unit)", v)
 	}
 	return d, nil
+}
+
+// shortDuration renders d without zero trailing units: 24h, 10m, 100ms.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }
 
 // parseInt accepts decimal digits only (no sign, no spaces inside) between lo and hi.
@@ -316,11 +410,12 @@ func parseListenAddr(v string) (string, error) {
 	return v, nil
 }
 
-// parseSize reads decimal digits with an optional K, M or G suffix (powers of 1024), from one
-// byte to MaxBodyLimit. Anything else (signs, fractions, "MB") is refused rather than guessed.
+// parseSize reads decimal digits with an optional K, M or G suffix (powers of 1024), from
+// MinBodyLimit to MaxBodyLimit. Anything else (signs, fractions, "MB") is refused rather than
+// guessed.
 func parseSize(raw string) (int64, error) {
 	v := strings.ToUpper(raw)
-	bad := fmt.Errorf("%q is not a size such as 512K or 1M (at most 1G)", raw)
+	bad := fmt.Errorf("%q is not a size from 1K to 1G such as 512K or 1M", raw)
 	unit := int64(1)
 	if v != "" {
 		switch v[len(v)-1] {
@@ -339,7 +434,7 @@ func parseSize(raw string) (int64, error) {
 		return 0, bad
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 1 || n > MaxBodyLimit/unit {
+	if err != nil || n < 1 || n > MaxBodyLimit/unit || n*unit < MinBodyLimit {
 		return 0, bad
 	}
 	return n * unit, nil
@@ -367,8 +462,8 @@ func parseStrategies(v string) ([]string, error) {
 }
 
 func parseHeaderName(v string) (string, error) {
-	if v == "" || strings.ContainsFunc(v, notHeaderRune) {
-		return "", fmt.Errorf("%q is not a header name", v)
+	if v == "" || len(v) > 64 || strings.ContainsFunc(v, notHeaderRune) {
+		return "", fmt.Errorf("%q is not a header name of 1 to 64 letters, digits and hyphens", v)
 	}
 	return v, nil
 }

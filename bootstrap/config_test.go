@@ -2,7 +2,13 @@ package bootstrap_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantcore/tenantcore/adapters/token"
 	"github.com/tenantcore/tenantcore/bootstrap"
 )
 
@@ -47,7 +54,7 @@ func TestConfigParsesValues(t *testing.T) {
 
 func TestConfigBodyLimitSizes(t *testing.T) {
 	for raw, want := range map[string]int64{
-		"1": 1, "4096": 4096, "1K": 1 << 10, "2m": 2 << 20, "1G": 1 << 30, "1048576K": 1 << 30, "1073741824": 1 << 30,
+		"1024": 1 << 10, "4096": 4096, "1K": 1 << 10, "2m": 2 << 20, "1G": 1 << 30, "1048576K": 1 << 30, "1073741824": 1 << 30,
 	} {
 		cfg, err := bootstrap.LoadConfig(lookup(map[string]string{"HTTP_BODY_LIMIT": raw}))
 		require.NoError(t, err, raw)
@@ -80,14 +87,14 @@ var badValues = map[string][]string{
 	"DATABASE_LISTEN_URL":      {"nonsense", "", "http://u@h/db"},
 	"DB_MAX_CONNS":             {"x", "0", "1001", "+5", "99999999999999999999"},
 	"DB_MIN_CONNS":             {"-1", "1.5"},
-	"DB_CONNECT_TIMEOUT":       {"soon", "25h"},
-	"DB_STATEMENT_TIMEOUT":     {"0s"},
+	"DB_CONNECT_TIMEOUT":       {"soon", "25h", "1ns"},
+	"DB_STATEMENT_TIMEOUT":     {"0s", "500us", "1500us"},
 	"HTTP_ADDR":                {"8080", "127.0.0.1:99999", ":-1", ":http", "127.0.0.1:+80", "bad host:80", ":65536"},
 	"HTTP_READ_HEADER_TIMEOUT": {"5"},
 	"HTTP_READ_TIMEOUT":        {"-1s"},
 	"HTTP_WRITE_TIMEOUT":       {"9999999h"},
 	"HTTP_IDLE_TIMEOUT":        {""},
-	"HTTP_BODY_LIMIT":          {"1MB", "+5M", "99999999999G", "2G", "1073741825", "0", "-1K", "1.5M", "M", "", "5 M", "99999999999999999999999"},
+	"HTTP_BODY_LIMIT":          {"1MB", "+5M", "99999999999G", "2G", "1073741825", "0", "1", "-1K", "1.5M", "M", "", "5 M", "99999999999999999999999"},
 	"REQUEST_TIMEOUT":          {"-5s"},
 	"SHUTDOWN_TIMEOUT":         {""},
 	"LOG_LEVEL":                {"loud"},
@@ -98,26 +105,22 @@ var badValues = map[string][]string{
 	"TENANT_BASE_DOMAIN":       {"exa\u212Ample.com", "a..b", "ex ample.com"},
 	"TRUSTED_PROXIES":          {"10.0.0.0/33", "proxy.local"},
 	"TENANT_CACHE_SIZE":        {"0", "10000001"},
-	"TENANT_CACHE_TTL":         {"forever"},
-	"TENANT_NEGATIVE_TTL":      {"1"},
+	"TENANT_CACHE_TTL":         {"forever", "99ns", "50ns"},
+	"TENANT_NEGATIVE_TTL":      {"1", "99ns"},
 	"JOB_WORKERS":              {"-1", "1001", "many"},
 	"JOB_TENANT_CONCURRENCY":   {"-2", "1.5"},
-	"JOB_POLL_INTERVAL":        {"0s", "1"},
+	"JOB_POLL_INTERVAL":        {"0s", "1", "500us"},
+	"JWT_KEYS_DIR":             {"/nonexistent/keys"},
+	"JWT_ACTIVE_KID":           {"../k1", "a/b", "..", strings.Repeat("k", 65)},
 	"JWT_TTL":                  {"15"},
-	"JWT_ISSUER":               {""},
-	"JWT_AUDIENCE":             {""},
+	"JWT_ISSUER":               {"", "tenant\ncore", "ténantcore"},
+	"JWT_AUDIENCE":             {"", "api\x00", "tenantcore api"},
 }
-
-// freeForm are the variables any string is a valid value of; their pairing rule is tested below.
-var freeForm = map[string]bool{"JWT_KEYS_DIR": true, "JWT_ACTIVE_KID": true}
 
 // TestConfigErrorsNameTheVariable: a bad value is one line that starts with the variable's name,
 // for every variable.
 func TestConfigErrorsNameTheVariable(t *testing.T) {
 	for _, v := range bootstrap.Variables {
-		if freeForm[v.Name] {
-			continue
-		}
 		values, ok := badValues[v.Name]
 		require.True(t, ok, "%s has refused values in this table", v.Name)
 		for _, value := range values {
@@ -134,7 +137,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	require.ErrorContains(t, err, "listed twice")
 	_, err = bootstrap.LoadConfig(lookup(map[string]string{"DB_MIN_CONNS": "20", "DB_MAX_CONNS": "10"}))
 	require.ErrorContains(t, err, "DB_MIN_CONNS")
-	_, err = bootstrap.LoadConfig(lookup(map[string]string{"JWT_KEYS_DIR": "/keys"}))
+	_, err = bootstrap.LoadConfig(lookup(map[string]string{"JWT_KEYS_DIR": t.TempDir()}))
 	require.ErrorContains(t, err, "JWT_ACTIVE_KID")
 	_, err = bootstrap.LoadConfig(lookup(map[string]string{"JWT_ACTIVE_KID": "k1"}))
 	require.ErrorContains(t, err, "JWT_ACTIVE_KID")
@@ -186,4 +189,117 @@ func TestEffectiveConfigurationMasksPasswords(t *testing.T) {
 	assert.Equal(t, "postgres://listener:xxxxx@db:5432/tc", values["DATABASE_LISTEN_URL"])
 	assert.Equal(t, "2097152", values["HTTP_BODY_LIMIT"])
 	assert.Equal(t, "15m0s", values["JWT_TTL"])
+}
+
+// ranges holds every variable with a range: the range as its meaning states it, the lowest and
+// highest values accepted and the values one step outside them, and the range as a refusal
+// states it.
+var ranges = map[string]struct{ documented, lo, hi, below, above, refusal string }{
+	"DB_MAX_CONNS":             {"1–1000", "1", "1000", "0", "1001", "between 1 and 1000"},
+	"DB_MIN_CONNS":             {"0–DB_MAX_CONNS", "0", "16", "-1", "17", "between 0 and "},
+	"DB_CONNECT_TIMEOUT":       {"100ms–10m", "100ms", "10m", "99999999ns", "600000000001ns", "from 100ms to 10m"},
+	"DB_STATEMENT_TIMEOUT":     {"1ms–24h", "1ms", "24h", "999999ns", "24h0m0.001s", "from 1ms to 24h"},
+	"HTTP_ADDR":                {"0–65535", ":0", ":65535", ":-1", ":65536", "between 0 and 65535"},
+	"HTTP_READ_HEADER_TIMEOUT": {"100ms–24h", "100ms", "24h", "99999999ns", "86400000000001ns", "from 100ms to 24h"},
+	"HTTP_READ_TIMEOUT":        {"100ms–24h", "100ms", "24h", "99999999ns", "86400000000001ns", "from 100ms to 24h"},
+	"HTTP_WRITE_TIMEOUT":       {"100ms–24h", "100ms", "24h", "99999999ns", "86400000000001ns", "from 100ms to 24h"},
+	"HTTP_IDLE_TIMEOUT":        {"100ms–24h", "100ms", "24h", "99999999ns", "86400000000001ns", "from 100ms to 24h"},
+	"HTTP_BODY_LIMIT":          {"1K–1G", "1K", "1G", "1023", "1073741825", "from 1K to 1G"},
+	"REQUEST_TIMEOUT":          {"100ms–24h", "100ms", "24h", "99999999ns", "86400000000001ns", "from 100ms to 24h"},
+	"SHUTDOWN_TIMEOUT":         {"1s–24h", "1s", "24h", "999999999ns", "86400000000001ns", "from 1s to 24h"},
+	"TENANT_CACHE_SIZE":        {"1–10000000", "1", "10000000", "0", "10000001", "between 1 and 10000000"},
+	"TENANT_CACHE_TTL":         {"1ms–24h", "1ms", "24h", "999999ns", "86400000000001ns", "from 1ms to 24h"},
+	"TENANT_NEGATIVE_TTL":      {"1ms–24h", "1ms", "24h", "999999ns", "86400000000001ns", "from 1ms to 24h"},
+	"JOB_WORKERS":              {"0–1000", "0", "1000", "-1", "1001", "between 0 and 1000"},
+	"JOB_TENANT_CONCURRENCY":   {"0–1000", "0", "1000", "-1", "1001", "between 0 and 1000"},
+	"JOB_POLL_INTERVAL":        {"10ms–1h", "10ms", "1h", "9999999ns", "3600000000001ns", "from 10ms to 1h"},
+	"JWT_TTL":                  {"1m–24h", "1m", "24h", "59999999999ns", "86400000000001ns", "from 1m to 24h"},
+	"TENANT_HEADER":            {"1–64", "X", strings.Repeat("X", 64), "", strings.Repeat("X", 65), "1 to 64"},
+	"JWT_ISSUER":               {"1–256", "i", strings.Repeat("i", 256), "", strings.Repeat("i", 257), "1 to 256"},
+	"JWT_AUDIENCE":             {"1–256", "a", strings.Repeat("a", 256), "", strings.Repeat("a", 257), "1 to 256"},
+}
+
+// documentedRange finds a range such as 1–1000 or 100ms–10m in a variable's meaning.
+var documentedRange = regexp.MustCompile(`[0-9A-Za-z_]+–[0-9A-Za-z_]+`)
+
+// TestConfigBounds: every variable with a range accepts both ends of it and refuses one step
+// beyond each, with one line naming the variable and the range. Every range a variable's meaning
+// states is in the table, and the table's ranges are the documented ones.
+func TestConfigBounds(t *testing.T) {
+	for _, v := range bootstrap.Variables {
+		r, ok := ranges[v.Name]
+		if !ok {
+			assert.Empty(t, documentedRange.FindString(v.Help), "%s states a range that TestConfigBounds does not test", v.Name)
+			continue
+		}
+		assert.Contains(t, v.Help, r.documented, "%s's meaning states its range", v.Name)
+		t.Run(v.Name, func(t *testing.T) {
+			for _, value := range []string{r.lo, r.hi} {
+				_, err := bootstrap.LoadConfig(lookup(map[string]string{v.Name: value}))
+				assert.NoError(t, err, "%s=%s is in range", v.Name, value)
+			}
+			for _, value := range []string{r.below, r.above} {
+				_, err := bootstrap.LoadConfig(lookup(map[string]string{v.Name: value}))
+				if assert.Error(t, err, "%s=%s is out of range", v.Name, value) {
+					assert.True(t, strings.HasPrefix(err.Error(), v.Name+": "), "error %q names %s", err, v.Name)
+					assert.Contains(t, err.Error(), r.refusal)
+					assert.NotContains(t, err.Error(), "\n")
+				}
+			}
+		})
+	}
+	for name := range ranges {
+		assert.True(t, slices.ContainsFunc(bootstrap.Variables, func(v bootstrap.Variable) bool { return v.Name == name }),
+			"%s is not a variable", name)
+	}
+}
+
+// TestConfigDurationsAtTheirBounds: the values at the ends of a range are read exactly, neither
+// rounded nor clamped.
+func TestConfigDurationsAtTheirBounds(t *testing.T) {
+	cfg, err := bootstrap.LoadConfig(lookup(map[string]string{
+		"TENANT_CACHE_TTL": "1ms", "TENANT_NEGATIVE_TTL": "24h", "DB_STATEMENT_TIMEOUT": "1ms",
+		"JOB_POLL_INTERVAL": "10ms", "DB_CONNECT_TIMEOUT": "10m", "HTTP_BODY_LIMIT": "1K",
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, time.Millisecond, cfg.TenantCacheTTL)
+	assert.Equal(t, 24*time.Hour, cfg.TenantNegativeTTL)
+	assert.Equal(t, time.Millisecond, cfg.DBStatementTimeout)
+	assert.Equal(t, 10*time.Millisecond, cfg.JobPollInterval)
+	assert.Equal(t, 10*time.Minute, cfg.DBConnectTimeout)
+	assert.Equal(t, int64(1024), cfg.HTTPBodyLimit)
+}
+
+// TestConfigLoadsTheSigningKeys: JWT_KEYS_DIR and JWT_ACTIVE_KID are checked by loading the keys,
+// so that a missing directory, a kid without its file or a broken key file stops the binary with
+// one line naming the variable instead of failing deep in serve's wiring.
+func TestConfigLoadsTheSigningKeys(t *testing.T) {
+	dir := t.TempDir()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	require.NoError(t, token.WritePrivateKeyPEM(filepath.Join(dir, "k1.pem"), key))
+	notADir := filepath.Join(dir, "k1.pem")
+	broken := t.TempDir()
+	require.NoError(t, token.WritePrivateKeyPEM(filepath.Join(broken, "k1.pem"), key))
+	require.NoError(t, os.WriteFile(filepath.Join(broken, "old.pem"), []byte("not a key"), 0o600))
+
+	cfg, err := bootstrap.LoadConfig(lookup(map[string]string{"JWT_KEYS_DIR": dir, "JWT_ACTIVE_KID": "k1"}))
+	require.NoError(t, err)
+	assert.Equal(t, "k1", cfg.JWTActiveKID)
+
+	for _, tc := range []struct{ dir, kid, variable, says string }{
+		{"/nonexistent/keys", "k1", "JWT_KEYS_DIR", "not a readable directory"},
+		{notADir, "k1", "JWT_KEYS_DIR", "not a directory"},
+		{dir, "k2", "JWT_ACTIVE_KID", "no readable key file k2.pem"},
+		{dir, "../k1", "JWT_ACTIVE_KID", "kid"},
+		{broken, "k1", "JWT_KEYS_DIR", "old.pem"},
+	} {
+		t.Run(tc.dir+" "+tc.kid, func(t *testing.T) {
+			_, err := bootstrap.LoadConfig(lookup(map[string]string{"JWT_KEYS_DIR": tc.dir, "JWT_ACTIVE_KID": tc.kid}))
+			require.Error(t, err)
+			assert.True(t, strings.HasPrefix(err.Error(), tc.variable+": "), "error %q names %s", err, tc.variable)
+			assert.Contains(t, err.Error(), tc.says)
+			assert.NotContains(t, err.Error(), "\n")
+		})
+	}
 }

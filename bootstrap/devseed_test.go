@@ -13,8 +13,9 @@ import (
 	"github.com/tenantcore/tenantcore/bootstrap"
 )
 
-// TestDevSeedRefusesOutOfBoundCounts runs the review's command lines against a real database:
-// exit 1, one line saying what is wrong, and not a row written.
+// TestDevSeedRefusesOutOfBoundCounts runs the review's command lines (counts out of bounds, an
+// upper-case prefix) against a real database: exit 1, one line saying what is wrong, and not a
+// row written.
 func TestDevSeedRefusesOutOfBoundCounts(t *testing.T) {
 	db := pgtest.New(t)
 	env := map[string]string{"DATABASE_URL": db.URL, "LOG_LEVEL": "error"}
@@ -24,6 +25,7 @@ func TestDevSeedRefusesOutOfBoundCounts(t *testing.T) {
 		{"--tenants", "100000", "--users-per-tenant", "1000"},
 		{"--tenants", "0"},
 		{"--users-per-tenant", "-1"},
+		{"--tenants", "2", "--prefix", "ABC"}, // folds to a valid slug, but the database stores only lower case
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -35,6 +37,7 @@ func TestDevSeedRefusesOutOfBoundCounts(t *testing.T) {
 			assert.True(t, strings.HasPrefix(line, "tenantcore: dev: "), line)
 			assert.NotContains(t, line, "\n")
 			assert.NotContains(t, line, "goroutine")
+			assert.NotContains(t, line, "SQLSTATE", "refused before the database is asked")
 		})
 	}
 	var tenants int

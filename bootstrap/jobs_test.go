@@ -3,6 +3,7 @@ package bootstrap_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,4 +50,70 @@ func TestCreatingAUserWelcomesThemInTheBackground(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(s.cli("", "job", "list", "--tenant", "acme")), &listed))
 	assert.Empty(t, listed.Jobs, "nothing failed")
+}
+
+// TestJobCommandsInspectADeactivatedTenant: an operator can list and retry the failed jobs of a
+// deactivated tenant, which is when they matter most (the review found both refused with
+// tenant.inactive). An unknown tenant is still refused, another tenant still sees none of them,
+// and work on the tenant's behalf (user create) is still refused.
+func TestJobCommandsInspectADeactivatedTenant(t *testing.T) {
+	db := pgtest.New(t)
+	s := &service{t: t, env: map[string]string{"DATABASE_URL": db.URL, "LOG_LEVEL": "error"}}
+	acme := s.createTenant("acme")
+	s.createTenant("globex")
+	jobID := insertDiscardedJob(t, db, acme.ID, "smtp: connection refused")
+	s.cli("", "tenant", "deactivate", "--slug", "acme")
+
+	type listing struct {
+		Jobs []struct {
+			ID        int64  `json:"id"`
+			State     string `json:"state"`
+			LastError string `json:"last_error"`
+		} `json:"jobs"`
+	}
+	var acmeJobs listing
+	require.NoError(t, json.Unmarshal([]byte(s.cli("", "job", "list", "--tenant", "acme")), &acmeJobs))
+	require.Len(t, acmeJobs.Jobs, 1)
+	assert.Equal(t, jobID, acmeJobs.Jobs[0].ID)
+	assert.Equal(t, "discarded", acmeJobs.Jobs[0].State)
+	assert.Equal(t, "smtp: connection refused", acmeJobs.Jobs[0].LastError)
+
+	var globexJobs listing
+	require.NoError(t, json.Unmarshal([]byte(s.cli("", "job", "list", "--tenant", "globex")), &globexJobs))
+	assert.Empty(t, globexJobs.Jobs)
+	assert.Contains(t, s.cliFails("", "job", "retry", "--tenant", "globex", "--id", fmt.Sprint(jobID)), "resource.not_found")
+
+	var retried struct {
+		ID    int64  `json:"id"`
+		State string `json:"state"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(s.cli("", "job", "retry", "--tenant", "acme", "--id", fmt.Sprint(jobID))), &retried))
+	assert.Equal(t, jobID, retried.ID)
+	assert.Equal(t, "available", retried.State)
+
+	assert.Contains(t, s.cliFails("", "job", "list", "--tenant", "nobody"), "tenant.not_found")
+	assert.Contains(t, s.cliFails("", "job", "retry", "--tenant", "nobody", "--id", "1"), "tenant.not_found")
+	assert.Contains(t, s.cliFails("password 123 456\n", "user", "create", "--tenant", "acme", "--email", "ada@example.com", "--password-stdin"),
+		"tenant.inactive")
+}
+
+// insertDiscardedJob writes a job of the tenant that gave up after one attempt with message, as the
+// workers leave one, and returns its id.
+func insertDiscardedJob(t *testing.T, db pgtest.Database, tenantID, message string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := db.OwnerPool(t).Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	// The tenant's own transaction, as the queue's row-level security expects of a tenant's job.
+	_, err = tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenantID)
+	require.NoError(t, err)
+	var id int64
+	require.NoError(t, tx.QueryRow(ctx, `
+		INSERT INTO river_job (state, attempt, max_attempts, attempted_at, finalized_at, args, errors, kind)
+		VALUES ('discarded', 1, 1, now(), now(), jsonb_build_object('tenant_id', $1::text, 'job', '{}'::jsonb),
+		        ARRAY[jsonb_build_object('at', now(), 'attempt', 1, 'error', $2::text, 'trace', '')], 'welcome')
+		RETURNING id`, tenantID, message).Scan(&id))
+	require.NoError(t, tx.Commit(ctx))
+	return id
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/fx"
@@ -54,7 +55,18 @@ var PostgresModule = fx.Module("postgres",
 	fx.Invoke(registerSelfCheck),
 )
 
-func newServingDB(lc fx.Lifecycle, cfg Config, log *zap.Logger, m *metrics.Metrics) (*postgres.DB, error) {
+// startProgress records whether every start hook ran. Closing the serving pool waits for the
+// connections it is still opening, each up to DB_CONNECT_TIMEOUT. After a start that did not
+// complete (a failed self-check, a signal while the database does not answer) nothing was served
+// on them, and the process must not wait for them to give up before it exits.
+type startProgress struct{ completed atomic.Bool }
+
+// markStarted is the last start hook of the server.
+func markStarted(lc fx.Lifecycle, p *startProgress) {
+	lc.Append(fx.StartHook(func() { p.completed.Store(true) }))
+}
+
+func newServingDB(lc fx.Lifecycle, cfg Config, log *zap.Logger, m *metrics.Metrics, progress *startProgress) (*postgres.DB, error) {
 	refused := m.IsolationRefusals(postgres.RuleOneTenant, postgres.RuleBound, postgres.RuleRowSecurity)
 	db, err := postgres.Open(context.Background(), postgres.Config{
 		URL:              cfg.DatabaseURL,
@@ -80,7 +92,13 @@ func newServingDB(lc fx.Lifecycle, cfg Config, log *zap.Logger, m *metrics.Metri
 		return nil, err
 	}
 	m.RegisterStatementMode(func() string { return string(db.Mode()) }, string(postgres.ModePrepared), string(postgres.ModeUnnamed))
-	lc.Append(fx.StopHook(db.Close))
+	lc.Append(fx.StopHook(func() {
+		if progress.completed.Load() {
+			db.Close()
+			return
+		}
+		go db.Close()
+	}))
 	return db, nil
 }
 
@@ -92,10 +110,18 @@ func newReadiness(db *postgres.DB) (*postgres.Readiness, error) {
 	return postgres.NewReadiness(db, latest, postgres.DefaultSchemaRules), nil
 }
 
-func registerSelfCheck(lc fx.Lifecycle, ready *postgres.Readiness, cfg Config) {
+// startSignal ends start-up work early once it is done: serve passes its signal context, so that
+// a SIGTERM while the self-check waits on the database ends the start instead of being lost.
+type startSignal struct{ context.Context }
+
+// interruptStart makes the start of the server end early once ctx does.
+func interruptStart(ctx context.Context) fx.Option { return fx.Replace(startSignal{ctx}) }
+
+func registerSelfCheck(lc fx.Lifecycle, ready *postgres.Readiness, cfg Config, signal startSignal) {
 	lc.Append(fx.StartHook(func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, cfg.DBConnectTimeout+cfg.DBStatementTimeout)
 		defer cancel()
+		defer context.AfterFunc(signal, cancel)()
 		if err := ready.Check(ctx); err != nil {
 			return fmt.Errorf("database not ready to serve: %w", err)
 		}
@@ -181,7 +207,11 @@ func newKeySet(cfg Config, log *zap.Logger) (*token.KeySet, error) {
 			zap.String("kid", keys.ActiveKID()))
 		return keys, nil
 	}
-	return token.LoadKeySet(cfg.JWTKeysDir, cfg.JWTActiveKID)
+	keys, err := token.LoadKeySet(cfg.JWTKeysDir, cfg.JWTActiveKID)
+	if err != nil {
+		return nil, fmt.Errorf("JWT_KEYS_DIR: %w", err)
+	}
+	return keys, nil
 }
 
 func newTokenService(keys *token.KeySet, cfg Config) *token.Service {
@@ -286,9 +316,11 @@ var MetricsModule = fx.Module("metrics",
 // Server is every module the serve command runs.
 func Server(cfg Config) fx.Option {
 	return fx.Options(
-		fx.Supply(cfg),
+		fx.Supply(cfg, startSignal{context.Background()}),
+		fx.Provide(func() *startProgress { return new(startProgress) }),
 		fx.WithLogger(func(log *zap.Logger) fxevent.Logger {
-			return &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(zap.WarnLevel))}
+			// Raising a level below the logger's own is an error zap prints to stderr (LOG_LEVEL=error).
+			return &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(max(zap.WarnLevel, log.Level())))}
 		}),
 		fx.StartTimeout(cfg.DBConnectTimeout+cfg.DBStatementTimeout+5*time.Second),
 		// Running jobs get SHUTDOWN_TIMEOUT, then in-flight requests get it.
@@ -302,5 +334,7 @@ func Server(cfg Config) fx.Option {
 		HTTPModule,
 		// After HTTPModule: stopped first, so workers stop taking jobs while requests still run.
 		JobsModule,
+		// Outside every module, so its hook is appended after theirs.
+		fx.Invoke(markStarted),
 	)
 }

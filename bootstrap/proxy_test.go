@@ -26,9 +26,10 @@ type pgProxy struct {
 	target string // PostgreSQL's host:port
 	addr   string // the proxy's host:port, fixed by the first listen
 
-	delay   atomic.Int64 // time.Duration added to each chunk from PostgreSQL
-	stalled atomic.Bool  // chunks are held, in both directions, until their connection closes
-	queries atomic.Int64 // chunks forwarded to PostgreSQL, to tell when requests reach it
+	delay    atomic.Int64 // time.Duration added to each chunk from PostgreSQL
+	stalled  atomic.Bool  // chunks are held, in both directions, until their connection closes
+	queries  atomic.Int64 // chunks forwarded to PostgreSQL, to tell when requests reach it
+	accepted atomic.Int64 // client connections accepted, stalled or not
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -77,6 +78,9 @@ func (p *pgProxy) Delay(d time.Duration) { p.delay.Store(int64(d)) }
 
 // Queries is how many chunks clients have sent to PostgreSQL through the proxy.
 func (p *pgProxy) Queries() int64 { return p.queries.Load() }
+
+// Accepted is how many client connections the proxy has accepted, during a stall too.
+func (p *pgProxy) Accepted() int64 { return p.accepted.Load() }
 
 // Cut stops accepting, closes every connection and waits for its goroutines to end. Dials to the
 // proxy's address are refused until Restore.
@@ -148,6 +152,7 @@ func (p *pgProxy) accept(ln net.Listener) {
 		if err != nil {
 			return // closed by Cut
 		}
+		p.accepted.Add(1)
 		upstream, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(context.Background(), "tcp", p.target)
 		if err != nil {
 			_ = client.Close()

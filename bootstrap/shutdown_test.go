@@ -189,6 +189,66 @@ func TestServeExitsZeroOnSIGTERM(t *testing.T) {
 		o.latency(), signalled.Sub(o.start), p.exitedAt.Sub(signalled))
 }
 
+// TestOneSIGTERMDuringStartStopsServe sends serve one SIGTERM while it starts: while the database
+// does not answer (a stalled network: the self-check waits on its first connection), and while the
+// self-check runs its statements on a database that answers each chunk a second late. Left alone,
+// either start would wait on the database for many minutes; after the signal the process exits 0
+// within SHUTDOWN_TIMEOUT, without a second signal and without an error line.
+func TestOneSIGTERMDuringStartStopsServe(t *testing.T) {
+	bin := buildTenantcore(t)
+	db := pgtest.New(t)
+	const shutdownTimeout = 5 * time.Second
+	for _, tc := range []struct {
+		name string
+		// slow makes the database slow or unreachable; startedCheck tells that serve is inside
+		// the self-check.
+		slow         func(*pgProxy)
+		startedCheck func(*pgProxy) bool
+	}{
+		{"database stalled while serve connects",
+			func(p *pgProxy) { p.Stall() },
+			func(p *pgProxy) bool { return p.Accepted() > 0 }},
+		// With no idle connections kept, the second chunk sent is the self-check's first statement,
+		// sent once its connection is up.
+		{"self-check running on a slow database",
+			func(p *pgProxy) { p.Delay(time.Second) },
+			func(p *pgProxy) bool { return p.Queries() >= 2 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proxy := newPGProxy(t, db.URL)
+			tc.slow(proxy)
+			p := startProcess(t, bin, map[string]string{
+				"DATABASE_URL":         proxy.URL(db.URL),
+				"DATABASE_ADMIN_URL":   db.URL,
+				"HTTP_ADDR":            "127.0.0.1:0",
+				"LOG_LEVEL":            "warn",
+				"DB_MIN_CONNS":         "0",
+				"DB_CONNECT_TIMEOUT":   "10m",
+				"DB_STATEMENT_TIMEOUT": "10m",
+				"SHUTDOWN_TIMEOUT":     shutdownTimeout.String(),
+			}, "serve")
+			require.Eventually(t, func() bool { return tc.startedCheck(proxy) }, 30*time.Second, 5*time.Millisecond,
+				"serve never reached the database; stderr: %s", p.stderr.String())
+			select {
+			case <-p.exited:
+				t.Fatalf("serve exited before the signal: %v; stderr: %s", p.err, p.stderr.String())
+			default:
+			}
+
+			signalled := time.Now()
+			require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+			select {
+			case <-p.exited:
+			case <-time.After(shutdownTimeout + 10*time.Second):
+				t.Fatalf("serve still runs %s after one SIGTERM during its start; stdout: %s", time.Since(signalled), p.stdout.String())
+			}
+			assert.Equal(t, 0, p.cmd.ProcessState.ExitCode(), "stderr: %s", p.stderr.String())
+			assert.Empty(t, p.stderr.String())
+			t.Logf("serve exited %s after SIGTERM", p.exitedAt.Sub(signalled))
+		})
+	}
+}
+
 // TestServeRefusesUnsafeDatabase: serve refuses to start, with one line saying why, on a database
 // where tenant isolation is not enforced and on a configuration that names no database.
 func TestServeRefusesUnsafeDatabase(t *testing.T) {
@@ -213,6 +273,36 @@ func TestServeRefusesUnsafeDatabase(t *testing.T) {
 		assert.Equal(t, 2, p.cmd.ProcessState.ExitCode())
 		assert.Contains(t, oneStderrLine(t, p), "DATABASE_URL")
 	})
+}
+
+// TestServeRefusesOutOfRangeConfiguration runs the binary with values that used to panic with a
+// goroutine trace, fail deep in serve's wiring or silently mean no statement timeout: each now stops
+// it with exit code 2 and exactly one line naming the variable and what it accepts, before
+// anything is logged or opened.
+func TestServeRefusesOutOfRangeConfiguration(t *testing.T) {
+	bin := buildTenantcore(t)
+	for _, tc := range []struct {
+		env  map[string]string
+		line string
+	}{
+		{map[string]string{"TENANT_CACHE_TTL": "99ns"}, `TENANT_CACHE_TTL: "99ns" is not a duration from 1ms to 24h`},
+		{map[string]string{"TENANT_NEGATIVE_TTL": "50ns"}, `TENANT_NEGATIVE_TTL: "50ns" is not a duration from 1ms to 24h`},
+		{map[string]string{"JOB_POLL_INTERVAL": "500us"}, `JOB_POLL_INTERVAL: "500us" is not a duration from 10ms to 1h`},
+		{map[string]string{"DB_CONNECT_TIMEOUT": "1ns"}, `DB_CONNECT_TIMEOUT: "1ns" is not a duration from 100ms to 10m`},
+		{map[string]string{"DB_STATEMENT_TIMEOUT": "500us"}, `DB_STATEMENT_TIMEOUT: "500us" is not a duration from 1ms to 24h`},
+		{map[string]string{"JWT_KEYS_DIR": "/nonexistent/keys", "JWT_ACTIVE_KID": "k1"}, `JWT_KEYS_DIR: "/nonexistent/keys" is not a readable directory (no such file or directory)`},
+		{map[string]string{"JWT_KEYS_DIR": t.TempDir(), "JWT_ACTIVE_KID": "k1"}, `JWT_ACTIVE_KID: no readable key file k1.pem in `},
+	} {
+		name, _, _ := strings.Cut(tc.line, ":")
+		t.Run(name, func(t *testing.T) {
+			tc.env["HTTP_ADDR"] = "127.0.0.1:0"
+			p := runProcess(t, bin, tc.env, "serve")
+			assert.Equal(t, 2, p.cmd.ProcessState.ExitCode())
+			line := oneStderrLine(t, p)
+			assert.True(t, strings.HasPrefix(line, "tenantcore: configuration: "+tc.line), "got %q", line)
+			assert.Empty(t, p.stdout.String(), "nothing is logged before the configuration is valid")
+		})
+	}
 }
 
 func oneStderrLine(t *testing.T, p *process) string {

@@ -173,3 +173,24 @@ func TestServerRefusalsAreProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestServerWideOptionsIsNotCacheable sends `OPTIONS *` on the wire, as the review did: Go's server
+// used to answer it itself, without Cache-Control: no-store or a request ID. It is now answered
+// like every other request: 204, no-store, a request ID and the methods the server routes.
+func TestServerWideOptionsIsNotCacheable(t *testing.T) {
+	addr := newHarness(t, onLoopback).listen()
+	responses, bodies, _ := exchange(t, addr, "OPTIONS * HTTP/1.1\r\nHost: example.com\r\n\r\n")
+	require.Len(t, responses, 1, "%q", bodies)
+	res := responses[0]
+	assert.Equal(t, http.StatusNoContent, res.StatusCode)
+	assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
+	assert.NotEmpty(t, res.Header.Get(httpapi.HeaderRequestID))
+	assert.Equal(t, "GET, HEAD, OPTIONS, POST", res.Header.Get("Allow"))
+	assert.Empty(t, bodies[0])
+
+	// An OPTIONS request for a resource is still the router's, with that resource's methods.
+	responses, bodies, _ = exchange(t, addr, "OPTIONS /api/v1/auth/token HTTP/1.1\r\nHost: example.com\r\n\r\n")
+	require.Len(t, responses, 1, "%q", bodies)
+	assert.Equal(t, "no-store", responses[0].Header.Get("Cache-Control"))
+	assert.NotContains(t, responses[0].Header.Get("Allow"), http.MethodGet)
+}

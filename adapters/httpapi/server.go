@@ -80,8 +80,9 @@ type Server struct {
 }
 
 // New builds the server and its routes. Middleware order: path rewrite (pre-routing), no-store,
-// request ID, access log, panic recovery, framing check, body limit, deadline; then, per route,
-// tenant resolution and authentication, as the route builder decides (see PublicRoutes).
+// request ID, access log, panic recovery, framing check, body limit, the answer to OPTIONS *,
+// deadline; then, per route, tenant resolution and authentication, as the route builder decides
+// (see PublicRoutes).
 func New(cfg Config, d Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner = true
@@ -96,8 +97,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 
 	e.Pre(tenantPath(cfg.Tenant))
+	options := &serverOptions{}
 	e.Use(noStore(), requestID(), accessLog(d.Log, observeRequest), recoverPanic(), refuseAmbiguousFraming(),
-		middleware.BodyLimit(strconv.FormatInt(cfg.BodyLimit, 10)), deadline(cfg.RequestTimeout))
+		middleware.BodyLimit(strconv.FormatInt(cfg.BodyLimit, 10)), options.answer, deadline(cfg.RequestTimeout))
 
 	// Middleware is attached per route rather than to a group: echo would otherwise run it for
 	// unknown paths under the prefix, answering tenant.required where route.not_found is right.
@@ -116,6 +118,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 			return nil, fmt.Errorf("httpapi: %w", err)
 		}
 	}
+	options.allow = allowedMethods(b.registered)
 
 	return &Server{
 		echo:   e,
@@ -131,8 +134,11 @@ func New(cfg Config, d Deps) (*Server, error) {
 			WriteTimeout:      cfg.WriteTimeout,
 			IdleTimeout:       cfg.IdleTimeout,
 			MaxHeaderBytes:    64 << 10,
-			ConnContext:       connContext,
-			ErrorLog:          zap.NewStdLog(d.Log.Named("http")),
+			// OPTIONS * reaches the middleware (serverOptions) instead of being answered by
+			// net/http without the headers every answer carries.
+			DisableGeneralOptionsHandler: true,
+			ConnContext:                  connContext,
+			ErrorLog:                     zap.NewStdLog(d.Log.Named("http")),
 		},
 	}, nil
 }

@@ -81,6 +81,34 @@ func (m *Migrator) Status(ctx context.Context) ([]MigrationStatus, error) {
 	return out, nil
 }
 
+// Version is the latest applied migration, 0 when none is.
+func (m *Migrator) Version(ctx context.Context) (int64, error) {
+	v, err := m.provider.GetDBVersion(ctx)
+	if err != nil {
+		return 0, Translate(fmt.Errorf("migration version: %w", err))
+	}
+	return v, nil
+}
+
+// PendingJobs counts the job queue's jobs still to run (available, pending, retryable, running or
+// scheduled); 0 when there is no queue table.
+func (m *Migrator) PendingJobs(ctx context.Context) (int64, error) {
+	var exists bool
+	if err := m.db.QueryRowContext(ctx, `SELECT to_regclass('river_job') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, Translate(fmt.Errorf("find the job queue: %w", err))
+	}
+	if !exists {
+		return 0, nil
+	}
+	var n int64
+	err := m.db.QueryRowContext(ctx,
+		`SELECT count(*) FROM river_job WHERE state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`).Scan(&n)
+	if err != nil {
+		return 0, Translate(fmt.Errorf("count jobs: %w", err))
+	}
+	return n, nil
+}
+
 // Close releases the connection.
 func (m *Migrator) Close() error {
 	return m.db.Close()

@@ -44,6 +44,30 @@ func (s *System) ContextBySlug(ctx context.Context, slug, reason string) (tenant
 	return s.issue(ctx, t, reason)
 }
 
+// InspectionContextBySlug returns the TenantContext of the tenant with the slug even while it is
+// deactivated: for an operator's command that inspects or repairs what the tenant left behind
+// (job list, job retry), so that a deactivated tenant's failed jobs can be read. An unknown
+// tenant is still refused. Work on the tenant's behalf goes through ContextBySlug.
+func (s *System) InspectionContextBySlug(ctx context.Context, slug, reason string) (tenant.Context, error) {
+	if strings.TrimSpace(reason) == "" {
+		return tenant.Context{}, ErrReasonRequired
+	}
+	sl, err := tenant.ParseSlug(slug)
+	if err != nil {
+		return tenant.Context{}, err
+	}
+	t, err := s.dir.TenantBySlug(ctx, sl)
+	if err != nil {
+		return tenant.Context{}, err
+	}
+	tc, err := issue.OperatorContext(t)
+	if err != nil {
+		return tenant.Context{}, err
+	}
+	s.log.SystemTenantContext(ctx, t, reason)
+	return tc, nil
+}
+
 // ContextByID returns the TenantContext of the tenant with the ID.
 func (s *System) ContextByID(ctx context.Context, id uuid.UUID, reason string) (tenant.Context, error) {
 	if strings.TrimSpace(reason) == "" {

@@ -102,3 +102,28 @@ func byID(id uuid.UUID, reason string) func(*operator.System) (tenant.Context, e
 		return s.ContextByID(context.Background(), id, reason)
 	}
 }
+
+// TestInspectionContextServesADeactivatedTenant: an operator inspecting a tenant's failed jobs
+// gets its Context while it is deactivated, logged with the reason like any system Context; an
+// unknown or malformed slug and a missing reason are refused as on the ordinary path.
+func TestInspectionContextServesADeactivatedTenant(t *testing.T) {
+	acme := mustTenant(t, "Acme", "acme")
+	gone := inactiveTenant("Gone", "gone")
+	for _, want := range []tenant.Tenant{acme, gone} {
+		log := &recordingLog{}
+		tc, err := operator.NewSystem(newFakeDirectory(acme, gone), log).
+			InspectionContextBySlug(context.Background(), want.Slug().String(), "job list")
+		require.NoError(t, err)
+		assert.Equal(t, want.ID(), tc.TenantID())
+		assert.Equal(t, []string{want.Slug().String() + ": job list"}, log.entries)
+	}
+	for slug, wantErr := range map[string]error{"nobody": tenant.ErrNotFound, "../gone": tenant.ErrInvalid} {
+		log := &recordingLog{}
+		tc, err := operator.NewSystem(newFakeDirectory(acme, gone), log).InspectionContextBySlug(context.Background(), slug, "job list")
+		require.ErrorIs(t, err, wantErr, slug)
+		assert.True(t, tc.IsZero())
+		assert.Empty(t, log.entries)
+	}
+	_, err := operator.NewSystem(newFakeDirectory(gone), &recordingLog{}).InspectionContextBySlug(context.Background(), "gone", " ")
+	require.ErrorIs(t, err, operator.ErrReasonRequired)
+}

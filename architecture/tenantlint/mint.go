@@ -21,7 +21,7 @@ func (c *checker) checkMint(call *ast.CallExpr) {
 			c.report(call.Pos(), RuleMint,
 				"%s makes a TenantContext inside a request handler (%s); a request's TenantContext is the one tenant resolution made", qualifiedName(f), handler)
 		}
-	case inModule(f, "domain/tenant/issue"), inModule(f, "domain/tenant") && f.Name() == "IssueContext":
+	case inModule(f, "domain/tenant/issue"), inModule(f, "domain/tenant") && (f.Name() == "IssueContext" || f.Name() == "IssueOperatorContext"):
 		if c.under("application/tenancy", "application/operator", "domain/tenant") {
 			return
 		}

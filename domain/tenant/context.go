@@ -30,6 +30,17 @@ func IssueContext(key mint.Key, t Tenant) (Context, error) {
 	return Context{id: t.id, slug: t.slug}, nil
 }
 
+// IssueOperatorContext returns the TenantContext of t whether t is active or not, for an
+// operator's command that inspects or repairs what a deactivated tenant left behind (its failed
+// jobs). Work done on a tenant's behalf (requests, jobs, creating users) goes through
+// IssueContext, which refuses an inactive tenant.
+func IssueOperatorContext(key mint.Key, t Tenant) (Context, error) {
+	if !key.Valid() || t.id == uuid.Nil {
+		return Context{}, ErrNoContext
+	}
+	return Context{id: t.id, slug: t.slug}, nil
+}
+
 // TenantID returns the tenant's identifier.
 func (c Context) TenantID() uuid.UUID { return c.id }
 

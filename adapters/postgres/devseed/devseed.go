@@ -49,8 +49,15 @@ func (o Options) Validate() error {
 		return fmt.Errorf("tenants × users per tenant: %d × %d exceeds %d users", o.Tenants, o.UsersPerTenant, MaxUsers)
 	}
 	for _, n := range []int{1, o.Tenants} {
-		if _, err := tenant.ParseSlug(slugOf(o.prefix(), n)); err != nil {
+		slug := slugOf(o.prefix(), n)
+		parsed, err := tenant.ParseSlug(slug)
+		if err != nil {
 			return fmt.Errorf("prefix: %w", err)
+		}
+		// ParseSlug folds ASCII case, as a request's identifier is folded; the database stores
+		// only the folded form, so a prefix that needs folding would fail there instead.
+		if parsed.String() != slug {
+			return fmt.Errorf("prefix: %q is not lower-case; slugs are written in a-z, 0-9 and -", o.prefix())
 		}
 	}
 	return nil

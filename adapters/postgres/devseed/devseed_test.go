@@ -19,14 +19,16 @@ import (
 func TestValidateRefusesCountsOutOfBounds(t *testing.T) {
 	for name, o := range map[string]devseed.Options{
 		"tenants = MaxInt64 (the review's input)": {Tenants: math.MaxInt64, UsersPerTenant: 10},
-		"no tenant":                         {Tenants: 0, UsersPerTenant: 10},
-		"negative tenants":                  {Tenants: -1, UsersPerTenant: 10},
-		"negative users":                    {Tenants: 1, UsersPerTenant: -1},
-		"users per tenant = MaxInt":         {Tenants: 1, UsersPerTenant: math.MaxInt},
-		"product that overflows int":        {Tenants: devseed.MaxTenants, UsersPerTenant: devseed.MaxUsersPerTenant},
-		"product past the maximum":          {Tenants: 11, UsersPerTenant: devseed.MaxUsers / 10},
-		"prefix that is no slug":            {Tenants: 1, Prefix: "Bad Prefix"},
-		"prefix too long for the last slug": {Tenants: 100_000, Prefix: strings.Repeat("a", 57)},
+		"no tenant":                              {Tenants: 0, UsersPerTenant: 10},
+		"negative tenants":                       {Tenants: -1, UsersPerTenant: 10},
+		"negative users":                         {Tenants: 1, UsersPerTenant: -1},
+		"users per tenant = MaxInt":              {Tenants: 1, UsersPerTenant: math.MaxInt},
+		"product that overflows int":             {Tenants: devseed.MaxTenants, UsersPerTenant: devseed.MaxUsersPerTenant},
+		"product past the maximum":               {Tenants: 11, UsersPerTenant: devseed.MaxUsers / 10},
+		"prefix that is no slug":                 {Tenants: 1, Prefix: "Bad Prefix"},
+		"prefix too long for the last slug":      {Tenants: 100_000, Prefix: strings.Repeat("a", 57)},
+		"upper-case prefix (the review's input)": {Tenants: 1, Prefix: "ABC"},
+		"mixed-case prefix":                      {Tenants: 2, Prefix: "Seed"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := o.Validate()
@@ -75,9 +77,11 @@ func TestRefusedSeedWritesNothing(t *testing.T) {
 		{Tenants: math.MaxInt64, UsersPerTenant: 10, PasswordHash: "x"},
 		{Tenants: 4, UsersPerTenant: math.MaxInt/2 + 1, PasswordHash: "x"}, // 4 × that wraps to 0 or less
 		{Tenants: 3, UsersPerTenant: math.MaxInt / 2, PasswordHash: "x"},
+		{Tenants: 2, UsersPerTenant: 1, Prefix: "ABC", PasswordHash: "x"},
 	} {
 		_, err := s.Seed(context.Background(), o)
 		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "SQLSTATE", "refused before the database is asked")
 	}
 	tenants, users := count(t, db)
 	assert.Zero(t, tenants)

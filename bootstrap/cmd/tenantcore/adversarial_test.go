@@ -791,6 +791,11 @@ func (w *world) cases(t *testing.T) []tcase {
 		{"method: OPTIONS reveals nothing of a tenant", call(http.MethodOptions, "/api/v1/users", bearer(tokA), xtid("globex")), expect{status: 204, extra: func(t *testing.T, r response) {
 			assert.Contains(t, r.header.Get("Allow"), http.MethodGet)
 		}}},
+		{"method: OPTIONS * is answered by the service, not cacheable", call(http.MethodOptions, "*"), expect{status: 204, extra: func(t *testing.T, r response) {
+			assert.Equal(t, "no-store", r.header.Get("Cache-Control"))
+			assert.NotEmpty(t, r.header.Get("X-Request-ID"))
+			assert.Contains(t, r.header.Get("Allow"), http.MethodPost)
+		}}},
 
 		// ---- Login. ----
 		{"login: control", loginRequest(sharedEmail, acmePassword, xtid("acme")), ok("acme")},

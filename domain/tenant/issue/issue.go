@@ -11,3 +11,9 @@ import (
 func Context(t tenant.Tenant) (tenant.Context, error) {
 	return tenant.IssueContext(mint.NewKey(), t)
 }
+
+// OperatorContext is Context for an operator's inspection of a tenant, which may be inactive
+// (tenant.IssueOperatorContext). A zero tenant is tenant.ErrNoContext.
+func OperatorContext(t tenant.Tenant) (tenant.Context, error) {
+	return tenant.IssueOperatorContext(mint.NewKey(), t)
+}

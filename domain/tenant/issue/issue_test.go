@@ -57,3 +57,18 @@ func TestIssueContextRefusesAForgedKey(t *testing.T) {
 	require.ErrorIs(t, err, tenant.ErrNoContext)
 	assert.True(t, tc.IsZero())
 }
+
+// TestOperatorContextOfAnInactiveTenant: an operator's inspection gets the Context of a deactivated
+// tenant, which the ordinary gate refuses; a zero tenant still has none.
+func TestOperatorContextOfAnInactiveTenant(t *testing.T) {
+	now := time.Now()
+	inactive := tenant.UnmarshalFromDatabase(uuid.New(), "Gone", "gone", false, now, now)
+	tc, err := issue.OperatorContext(inactive)
+	require.NoError(t, err)
+	assert.Equal(t, inactive.ID(), tc.TenantID())
+	assert.Equal(t, "gone", tc.TenantSlug().String())
+
+	var zero tenant.Tenant
+	_, err = issue.OperatorContext(zero)
+	require.ErrorIs(t, err, tenant.ErrNoContext)
+}

@@ -49,7 +49,8 @@ func everyTenant(ctx context.Context, registry ports.TenantRegistry, admin *oper
 	more, _ := admin.List(ctx)           // want `cross-tenant-listing: operator.Admin.List lists every tenant`
 	var out []tenant.Context
 	for _, t := range append(list, more...) {
-		out = append(out, tenant.IssueContext(t)) // want `tenant-context-mint: tenant.IssueContext makes a TenantContext`
+		out = append(out, tenant.IssueContext(t))         // want `tenant-context-mint: tenant.IssueContext makes a TenantContext`
+		out = append(out, tenant.IssueOperatorContext(t)) // want `tenant-context-mint: tenant.IssueOperatorContext makes a TenantContext`
 	}
 	return out
 }

@@ -31,3 +31,6 @@ func (c Context) TenantID() uuid.UUID { return c.id }
 
 // IssueContext is the real one's gate behind its key.
 func IssueContext(t Tenant) Context { return Context{id: t.id} }
+
+// IssueOperatorContext is the real one's gate for operators' inspection, behind the same key.
+func IssueOperatorContext(t Tenant) Context { return Context{id: t.id} }

@@ -100,6 +100,10 @@ func encodeArgs(m *pgtype.Map, sd *pgconn.StatementDescription, args []any) ([][
 	}
 	params := make([][]byte, len(args))
 	formats := make([]int16, len(args))
+	// One buffer for every argument: each is a slice of it. It starts non-nil, because Encode
+	// returns the buffer it was given for an empty value and nil only for NULL: an empty string
+	// encoded into a nil buffer would be sent as NULL.
+	buf := make([]byte, 0, 64*len(args))
 	for j, a := range args {
 		if u, ok := a.(uuid.UUID); ok {
 			// uuid.UUID reaches pgx as a driver.Valuer of text: as pgtype's own type it is
@@ -111,19 +115,25 @@ func encodeArgs(m *pgtype.Map, sd *pgconn.StatementDescription, args []any) ([][
 		if _, isString := a.(string); isString {
 			format = pgtype.TextFormatCode
 		}
-		v, err := m.Encode(oid, format, a, nil)
+		start := len(buf)
+		out, err := m.Encode(oid, format, a, buf)
 		if err != nil {
 			other := int16(pgtype.TextFormatCode)
 			if format == pgtype.TextFormatCode {
 				other = pgtype.BinaryFormatCode
 			}
 			var otherErr error
-			if v, otherErr = m.Encode(oid, other, a, nil); otherErr != nil {
+			if out, otherErr = m.Encode(oid, other, a, buf); otherErr != nil {
 				return nil, nil, fmt.Errorf("encode argument %d: %w", j+1, err)
 			}
 			format = other
 		}
-		params[j], formats[j] = v, format
+		formats[j] = format
+		if out == nil {
+			continue // NULL
+		}
+		params[j] = out[start:len(out):len(out)]
+		buf = out
 	}
 	return params, formats, nil
 }

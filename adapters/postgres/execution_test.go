@@ -344,3 +344,40 @@ func TestServingRefusesUnboundTenantTransactions(t *testing.T) {
 	require.NoError(t, err, "bound to its tenant, the same call is served")
 	assert.Equal(t, int64(1), n)
 }
+
+// An empty string is written as an empty string, never as NULL; a nil pointer as NULL.
+func TestEmptyStringIsNotNull(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	a, _ := seedTwoTenants(t, db.OwnerPool(t))
+	tc := tenanttest.Context(t, a)
+	db.Migrate(t, append(pgtest.TenantTable("notes", "body text NOT NULL"),
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO tenantcore_app")...)
+	notes := postgres.Table[row]{
+		Name: "notes", Key: "id", Columns: []string{"id", "body"},
+		Scan: func(scan func(...any) error) (row, error) {
+			var r row
+			return r, scan(&r.tenantID, &r.id, &r.email)
+		},
+		Values:   func(r row) map[string]any { return map[string]any{"id": r.id, "body": r.email} },
+		TenantOf: func(r row) uuid.UUID { return r.tenantID },
+		KeyOf:    func(r row) uuid.UUID { return r.id },
+		NotFound: fault.ErrNotFound,
+	}
+	for _, mode := range []postgres.ExecMode{postgres.ModePrepared, postgres.ModeUnnamed} {
+		t.Run(string(mode), func(t *testing.T) {
+			repo := postgres.NewScopedRepository(db.ServingDBWith(t, func(c *postgres.Config) { c.Mode = mode }), notes)
+			created, err := repo.CreateForTenant(ctx, tc, row{tenantID: a.ID(), id: uuid.Must(uuid.NewV7()), email: ""})
+			require.NoError(t, err, "body is NOT NULL: an empty string must arrive as one")
+			assert.Empty(t, created.email)
+			n, err := repo.Count(ctx, tc, sq.Eq{"body": ""})
+			require.NoError(t, err)
+			assert.Equal(t, int64(1), n)
+			n, err = repo.Count(ctx, tc, sq.Expr("body IS NOT DISTINCT FROM ?", (*string)(nil)))
+			require.NoError(t, err)
+			assert.Equal(t, int64(0), n, "a nil pointer is NULL, and no body is")
+			_, err = repo.DeleteWhere(ctx, tc, sq.Eq{"body": ""})
+			require.NoError(t, err)
+		})
+	}
+}

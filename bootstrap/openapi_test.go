@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantcore/tenantcore/adapters/httpapi"
+	"github.com/tenantcore/tenantcore/bootstrap"
 )
 
 // openAPIContract is the served API description, ready to check responses against.
@@ -32,7 +33,11 @@ type openAPIContract struct {
 // The document is loaded once for the whole test binary: every exchange of every test is checked
 // against it, and loading costs far more than a check.
 var loadOpenAPIContract = sync.OnceValues(func() (*openAPIContract, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIDocument())
+	served, err := bootstrap.OpenAPIDocument()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(served)
 	if err != nil {
 		return nil, fmt.Errorf("load the OpenAPI document: %w", err)
 	}

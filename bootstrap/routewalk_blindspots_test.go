@@ -47,6 +47,7 @@ paths:
       - $ref: "#/components/parameters/TenantID"
       - {name: id, in: path, required: true, schema: {type: string}}
     get:
+      operationId: fixtureCached
       security: [{bearerAuth: []}]
       responses:
         "200": {description: found, headers: {X-Request-ID: {$ref: "#/components/headers/XRequestID"}}}
@@ -54,10 +55,12 @@ paths:
     parameters:
       - $ref: "#/components/parameters/TenantID"
     get:
+      operationId: fixtureNotes
       security: [{bearerAuth: []}]
       responses:
         "200": {description: the notes, headers: {X-Request-ID: {$ref: "#/components/headers/XRequestID"}}}
     post:
+      operationId: fixtureAddNote
       security: [{bearerAuth: []}]
       requestBody:
         content:
@@ -71,6 +74,7 @@ paths:
     parameters:
       - $ref: "#/components/parameters/TenantID"
     get:
+      operationId: fixtureLookup
       security: [{bearerAuth: []}]
       responses:
         "200": {description: members, headers: {X-Request-ID: {$ref: "#/components/headers/XRequestID"}}}
@@ -78,6 +82,7 @@ paths:
     parameters:
       - $ref: "#/components/parameters/TenantID"
     post:
+      operationId: fixtureDeactivate
       security: [{bearerAuth: []}]
       requestBody:
         content:

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -50,6 +51,9 @@ func OpenAPIDocumentWith(fragments ...OpenAPIFragment) ([]byte, error) {
 	}
 	if err := complete(loaded); err != nil {
 		return nil, fmt.Errorf("httpapi: complete the merged OpenAPI document: %w", err)
+	}
+	if err := loaded.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("httpapi: the merged OpenAPI document is not valid: %w", err)
 	}
 	b, err := loaded.MarshalJSON()
 	if err != nil {

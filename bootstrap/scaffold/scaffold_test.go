@@ -110,7 +110,7 @@ func TestGeneratedFeaturePassesItsChecks(t *testing.T) {
 	run(t, root, "go", append([]string{"run", "./architecture/tenantlint/cmd/tenantlint"}, pkgs...)...)
 	lint := filepath.Join(origin, "bin", "golangci-lint")
 	require.FileExists(t, lint, "make tools installs golangci-lint")
-	run(t, root, lint, append([]string{"run"}, pkgs...)...)
+	run(t, root, lint, append([]string{"run", "--allow-parallel-runners"}, pkgs...)...)
 	run(t, root, "go", "test", "-count=1", "./architecture/")
 	run(t, root, "go", append([]string{"test", "-count=1"}, pkgs...)...)
 	out := run(t, root, "go", "test", "-count=1", "-run", "^(TestRouteWalkIsolation|TestOpenAPIDocumentedResponses)$", "-v", "./bootstrap/")

@@ -74,7 +74,7 @@ func run(t *testing.T, dir, name string, args ...string) string {
 // TestGeneratedFeaturePassesItsChecks generates a feature into a copy of the module and holds it
 // to what the module's own code is held to: it builds; go vet, the tenant isolation analyzer,
 // golangci-lint and the architecture test find nothing; its tests pass against PostgreSQL (the
-// store's conformance kit included); and the route walk, run on the built server with the
+// store's conformance kit included, with both walls and with row-level security alone); and the route walk, run on the built server with the
 // feature in it, finds nothing either. Adding it edited one file outside its own directories,
 // the module list, by one entry and its import. It compiles a copy of the module, two minutes
 // or more on a busy machine, so it runs in make scaffold-check (SCAFFOLD_CHECK=1), not in make
@@ -113,6 +113,8 @@ func TestGeneratedFeaturePassesItsChecks(t *testing.T) {
 	run(t, root, lint, append([]string{"run", "--allow-parallel-runners"}, pkgs...)...)
 	run(t, root, "go", "test", "-count=1", "./architecture/")
 	run(t, root, "go", append([]string{"test", "-count=1"}, pkgs...)...)
+	// The store's conformance kit again with row-level security alone, as make test runs it.
+	run(t, root, "go", "test", "-count=1", "-tags", "tenantcore_nofilter", "./adapters/postgres/projectdb/")
 	out := run(t, root, "go", "test", "-count=1", "-run", "^(TestRouteWalkIsolation|TestOpenAPIDocumentedResponses)$", "-v", "./bootstrap/")
 	assert.Contains(t, out, "--- PASS: TestRouteWalkIsolation")
 }

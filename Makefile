@@ -34,7 +34,7 @@ DIRECT_ONLY_TESTS := TestScopedStatementsUseTenantLedIndex|TestSchemaInvariants|
 GO_FILES = find . \( -path ./.git -o -path ./$(BIN_DIR) -o -path ./.data -o -name testdata -o -name vendor \) -prune \
 	-o -type f -name '*.go' -print0
 
-.PHONY: help build run test test-pgbouncer test-citus lint fmt tools migrate-up migrate-down migrate-status migrate-new bench ci clean
+.PHONY: help build run test test-pgbouncer test-citus scaffold-check lint fmt tools migrate-up migrate-down migrate-status migrate-new bench ci clean
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -90,6 +90,11 @@ test-citus: ## Run the Citus phase: CITUS_URL's cluster, or a local coordinator 
 	DATABASE_URL=$$url go test -count=1 -timeout 20m $(CITUS_PKGS); \
 	echo "==> Citus: the persistence packages with the application filter compiled out (RLS alone)"; \
 	DATABASE_URL=$$url go test -count=1 -timeout 10m -tags tenantcore_nofilter ./adapters/postgres/...
+
+scaffold-check: tools ## Generate a feature into a copy of the module; lint, arch test, its tests and the route walk on it
+	@url=$$($(PG_URL)); \
+	export DATABASE_URL=$$url; \
+	SCAFFOLD_CHECK=1 go test -count=1 -timeout 20m -run 'TestGeneratedFeaturePassesItsChecks' -v ./bootstrap/scaffold/
 
 lint: tools ## Check formatting, go vet, the tenant isolation analyzer and golangci-lint
 	@echo "==> gofmt"

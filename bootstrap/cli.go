@@ -49,6 +49,7 @@ Usage:
   tenantcore jwt keygen --dir D --kid K             write an Ed25519 signing key D/K.pem
   tenantcore dev seed --tenants N --users-per-tenant M [--prefix P]
                                                     bulk-create tenants and users (password: SeedPassword)
+  tenantcore new feature NAME [--singular S]        write a tenant-scoped feature's files (run at the module root)
 
 Configuration comes from the environment; see README.md.
 `
@@ -97,6 +98,8 @@ func (c CLI) Main(args []string) int {
 		err = c.jwt(args[1:])
 	case "dev":
 		err = c.dev(ctx, cfg, args[1:])
+	case "new":
+		err = c.newFeature(args[1:])
 	default:
 		fmt.Fprintf(c.Stderr, "tenantcore: unknown command %q\n\n%s", args[0], usage)
 		return 2

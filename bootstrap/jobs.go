@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
@@ -12,34 +13,34 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/jobs"
 	"github.com/tenantcore/tenantcore/adapters/postgres/notificationdb"
-	"github.com/tenantcore/tenantcore/adapters/postgres/userdb"
 	"github.com/tenantcore/tenantcore/application/identity"
 	"github.com/tenantcore/tenantcore/application/operator"
 	"github.com/tenantcore/tenantcore/ports"
 )
 
 // JobsModule provides the job queue use cases enqueue into (ports.JobQueue) and runs the job
-// workers inside serve (JOB_WORKERS of them; 0 makes an instance that only enqueues). Every job
-// kind is registered in jobKinds.
+// workers inside serve (JOB_WORKERS of them; 0 makes an instance that only enqueues). The job
+// kinds are what the features declare in the group "jobkinds".
 var JobsModule = fx.Module("jobs",
 	fx.Provide(
-		fx.Annotate(notificationdb.NewStore, fx.As(new(ports.NotificationRepository))),
-		identity.NewWelcome,
-		jobKinds,
+		fx.Annotate(jobs.NewRegistryOf, fx.ParamTags(`group:"jobkinds"`)),
 		newJobRunner,
 		fx.Annotate(func(r *jobs.Runner) *jobs.Runner { return r }, fx.As(new(ports.JobQueue))),
 	),
 	fx.Invoke(runJobWorkers),
 )
 
-// jobKinds registers every job kind of the product, each declared tenant-scoped or system here.
-func jobKinds(welcome *identity.Welcome) (*jobs.Registry, error) {
-	reg := jobs.NewRegistry()
-	if err := jobs.AddTenantKind(reg, jobs.TenantHandler[identity.WelcomeJob]{Work: welcome.Handle}); err != nil {
-		return nil, err
-	}
-	return reg, nil
-}
+// WelcomeModule is the welcome notification of a new user: its store and its job kind, which
+// user creation enqueues.
+var WelcomeModule = fx.Module("welcome",
+	fx.Provide(
+		fx.Annotate(notificationdb.NewStore, fx.As(new(ports.NotificationRepository))),
+		identity.NewWelcome,
+		fx.Annotate(func(w *identity.Welcome) jobs.Declaration {
+			return jobs.TenantKind(jobs.TenantHandler[identity.WelcomeJob]{Work: w.Handle})
+		}, fx.ResultTags(`group:"jobkinds"`)),
+	),
+)
 
 // jobConfig is the runner's configuration; workers is 0 for commands, which only enqueue.
 func jobConfig(cfg Config, workers int) jobs.Config {
@@ -71,9 +72,21 @@ func runJobWorkers(lc fx.Lifecycle, r *jobs.Runner, cfg Config) {
 }
 
 // commandJobs is the insert-only runner of a command: it enqueues (user create's welcome) and
-// administers jobs, and runs none.
+// administers jobs, and runs none. Its kinds are the features' own, declared as serve declares
+// them: the features' modules are built on the command's database for that alone.
 func commandJobs(db *postgres.DB, log *zap.Logger, cfg Config) (*jobs.Runner, error) {
-	reg, err := jobKinds(identity.NewWelcome(userdb.NewStore(db), notificationdb.NewStore(db)))
+	var decls []jobs.Declaration
+	app := fx.New(
+		fx.NopLogger,
+		fx.Supply(db, log, cfg),
+		fx.Provide(provideUnitOfWork),
+		fx.Options(Features...),
+		fx.Invoke(fx.Annotate(func(d []jobs.Declaration) { decls = d }, fx.ParamTags(`group:"jobkinds"`))),
+	)
+	if err := app.Err(); err != nil {
+		return nil, fmt.Errorf("job kinds: %w", err)
+	}
+	reg, err := jobs.NewRegistryOf(decls...)
 	if err != nil {
 		return nil, err
 	}

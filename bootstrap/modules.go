@@ -49,6 +49,7 @@ func logEffectiveConfig(cfg Config, log *zap.Logger) {
 var PostgresModule = fx.Module("postgres",
 	fx.Provide(
 		newServingDB,
+		provideUnitOfWork,
 		postgres.NewTenantStore,
 		newReadiness,
 	),
@@ -101,6 +102,10 @@ func newServingDB(lc fx.Lifecycle, cfg Config, log *zap.Logger, m *metrics.Metri
 	}))
 	return db, nil
 }
+
+// provideUnitOfWork is the serving DB as ports.UnitOfWork, for use cases that change several
+// rows or stores atomically.
+func provideUnitOfWork(db *postgres.DB) ports.UnitOfWork { return db }
 
 func newReadiness(db *postgres.DB) (*postgres.Readiness, error) {
 	latest, err := postgres.LatestVersion(migrations.FS)
@@ -257,7 +262,8 @@ type httpParams struct {
 	Readiness    *postgres.Readiness
 	Keys         *token.KeySet
 	Metrics      *metrics.Metrics
-	Routes       []httpapi.Route `group:"routes"`
+	Routes       []httpapi.Route           `group:"routes"`
+	OpenAPI      []httpapi.OpenAPIFragment `group:"openapi"`
 }
 
 func newHTTPServer(p httpParams) (*httpapi.Server, error) {
@@ -284,6 +290,7 @@ func newHTTPServer(p httpParams) (*httpapi.Server, error) {
 		Readiness:    p.Readiness,
 		JWKS:         p.Keys.JWKS(),
 		Routes:       p.Routes,
+		OpenAPI:      p.OpenAPI,
 		Observer:     p.Metrics,
 		Log:          p.Log,
 	})
@@ -329,7 +336,7 @@ func Server(cfg Config) fx.Option {
 		PostgresModule,
 		TenancyModule,
 		AuthModule,
-		UsersModule,
+		fx.Options(Features...),
 		MetricsModule,
 		HTTPModule,
 		// After HTTPModule: stopped first, so workers stop taking jobs while requests still run.

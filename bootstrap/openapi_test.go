@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantcore/tenantcore/adapters/httpapi"
+	"github.com/tenantcore/tenantcore/bootstrap"
 )
 
 // openAPIContract is the served API description, ready to check responses against.
@@ -32,7 +33,11 @@ type openAPIContract struct {
 // The document is loaded once for the whole test binary: every exchange of every test is checked
 // against it, and loading costs far more than a check.
 var loadOpenAPIContract = sync.OnceValues(func() (*openAPIContract, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPIDocument())
+	served, err := bootstrap.OpenAPIDocument()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(served)
 	if err != nil {
 		return nil, fmt.Errorf("load the OpenAPI document: %w", err)
 	}
@@ -79,6 +84,27 @@ func openAPIMismatch(req *http.Request, status int, header http.Header, body []b
 	if err != nil {
 		return err
 	}
+	return c.mismatch(req, status, header, body)
+}
+
+// newOpenAPIContract is the contract of doc, for a server with more operations than the
+// features' (a fixture's).
+func newOpenAPIContract(doc *openapi3.T) (*openAPIContract, error) {
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("route the OpenAPI document: %w", err)
+	}
+	unrouted := openapi3.NewOperation()
+	unrouted.Responses = openapi3.NewResponses(
+		openapi3.WithStatus(http.StatusNoContent, doc.Components.Responses["AllowedMethods"]),
+		openapi3.WithStatus(http.StatusNotFound, doc.Components.Responses["NotFound"]),
+		openapi3.WithStatus(http.StatusMethodNotAllowed, doc.Components.Responses["MethodNotAllowed"]),
+	)
+	return &openAPIContract{doc: doc, router: router, unrouted: unrouted}, nil
+}
+
+// mismatch says how a response departs from the contract's document, or returns nil.
+func (c *openAPIContract) mismatch(req *http.Request, status int, header http.Header, body []byte) error {
 	opts := &openapi3filter.Options{
 		IncludeResponseStatus: true,
 		MultiError:            true,

@@ -4,7 +4,12 @@ package migrations
 
 import "embed"
 
-// FS holds every migration file, named NNNNN_description.sql with goose annotations.
+// files is this directory: the core's migrations, and a directory of its own for each feature's
+// (migrations/projects/20261207150405_projects.sql), so that adding a feature edits no file here.
 //
-//go:embed *.sql
-var FS embed.FS
+//go:embed *
+var files embed.FS
+
+// FS holds every migration file, the core's named NNNNN_description.sql and the features' named
+// YYYYMMDDHHMMSS_description.sql, as one flat directory with goose annotations.
+var FS = flatten(files)

@@ -26,7 +26,10 @@ import (
 const minReasonLen = 20
 
 var (
-	fileName = regexp.MustCompile(`^\d{5}_[a-z0-9_]+\.sql$`)
+	// fileName: the core's migrations are numbered NNNNN, one after the other; a feature's, in its
+	// own directory, carry the time they were made (YYYYMMDDHHMMSS), so that features written at
+	// the same time do not take the same number.
+	fileName = regexp.MustCompile(`^(\d{5}|\d{14})_[a-z0-9_]+\.sql$`)
 	// marker is the justification comment. Any comment starting with "adr-018:" is taken as an
 	// attempt at one (markerStart), so that a malformed marker fails instead of being ignored.
 	markerStart = regexp.MustCompile(`(?i)^\s*adr-018\s*:`)
@@ -357,12 +360,21 @@ func checkVersions(names []string) []string {
 		if !fileName.MatchString(n) {
 			continue
 		}
-		v, err := strconv.Atoi(n[:5])
+		digits, _, _ := strings.Cut(n, "_")
+		v, err := strconv.Atoi(digits)
 		if err != nil {
 			continue
 		}
 		byVersion[v] = append(byVersion[v], n)
-		highest = max(highest, v)
+		if len(digits) == 5 {
+			highest = max(highest, v)
+		}
+	}
+	for v, files := range byVersion {
+		if v > highest && len(files) > 1 {
+			slices.Sort(files)
+			problems = append(problems, fmt.Sprintf("version %d is used by %s", v, strings.Join(files, ", ")))
+		}
 	}
 	for v := 1; v <= highest; v++ {
 		switch files := byVersion[v]; {
@@ -493,6 +505,9 @@ func TestCheckVersions(t *testing.T) {
 		{"not from one", []string{"00002_b.sql"}, []string{"version 00001 is missing"}},
 		{"zero", []string{"00000_z.sql", "00001_a.sql"}, []string{"version 00000: versions start at 00001"}},
 		{"duplicate", []string{"00001_a.sql", "00002_c.sql", "00002_b.sql"}, []string{"version 00002 is used by 00002_b.sql, 00002_c.sql"}},
+		{"features after the core", []string{"00001_a.sql", "20261207150405_projects.sql", "20261208090000_tasks.sql"}, nil},
+		{"two features at the same second", []string{"00001_a.sql", "20261207150405_projects.sql", "20261207150405_tasks.sql"},
+			[]string{"version 20261207150405 is used by 20261207150405_projects.sql, 20261207150405_tasks.sql"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

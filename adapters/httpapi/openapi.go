@@ -49,7 +49,11 @@ func OpenAPIDocument() []byte {
 // OpenAPIRoute serves OpenAPIDocument at GET /api/v1/openapi.json. It converts the document when
 // called, so that a broken one stops the server at start-up rather than failing on request.
 func OpenAPIRoute() Route {
-	b := mustOpenAPIJSON()
+	return openAPIRoute(mustOpenAPIJSON())
+}
+
+// openAPIRoute serves the document b.
+func openAPIRoute(b []byte) Route {
 	return PlainRoute(http.MethodGet, OpenAPIPath, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		// The client is gone if the write fails; there is no one left to tell.

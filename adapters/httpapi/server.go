@@ -63,6 +63,8 @@ type Deps struct {
 	// Routes are the routes of features and of bootstrap (metrics). They go through the same
 	// builder as this package's own: tenant and token required unless PublicRoutes says otherwise.
 	Routes []Route
+	// OpenAPI are the features' parts of the API description (OpenAPIFragment), served with it.
+	OpenAPI []OpenAPIFragment
 	// Observer may be nil.
 	Observer Observer
 	Log      *zap.Logger
@@ -105,11 +107,15 @@ func New(cfg Config, d Deps) (*Server, error) {
 	// unknown paths under the prefix, answering tenant.required where route.not_found is right.
 	b := newRouteBuilder(e, resolveTenant(cfg.Tenant, d.Directory, d.Authenticate, observeResolution), requireAuth())
 	h := &handlers{current: d.Current, login: d.Login, ready: d.Readiness, jwks: d.JWKS, now: time.Now}
+	doc, err := OpenAPIDocumentWith(d.OpenAPI...)
+	if err != nil {
+		return nil, err
+	}
 	own := []Route{
 		{http.MethodGet, "/healthz", h.healthz},
 		{http.MethodGet, "/readyz", h.readyz},
 		{http.MethodGet, "/.well-known/jwks.json", h.wellKnownJWKS},
-		OpenAPIRoute(),
+		openAPIRoute(doc),
 		{http.MethodGet, APIPrefix + "/tenant", h.getTenant},
 		{http.MethodPost, APIPrefix + "/auth/token", h.issueToken},
 	}

@@ -42,8 +42,11 @@ func NewMigrator(url string, fsys fs.FS) (*Migrator, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}
+	// Out of order: a feature's migration is numbered by the time it was written, so a feature
+	// merged after a younger one has a lower version than what is applied. Features depend on the
+	// core, never on each other's tables, so applying it late is what it needs.
 	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
-		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true))
+		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("load migrations: %w", err)

@@ -65,6 +65,8 @@ func NewTenantChangeFeed(listenURL string, connectTimeout time.Duration, db *DB,
 		cfg.ConnectTimeout = connectTimeout
 	}
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec // a pooler in the way must not break the probe
+	// Stopping ends the wait by closing the connection, without a CancelRequest, as the pool does.
+	cfg.DialFunc = withoutCancelRequests(cfg.DialFunc)
 	f := &TenantChangeFeed{poll: db, log: log, onChange: onChange, onReset: onReset,
 		nonce: uuid.NewString(), connected: make(chan struct{}), delivered: make(chan struct{})}
 	f.listener = &pgxlisten.Listener{

@@ -69,6 +69,9 @@ func NewPool(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	pc.ConnConfig.BuildContextWatcherHandler = func(pgConn *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.DeadlineContextWatcherHandler{Conn: pgConn.Conn()}
 	}
+	// The watcher alone does not keep pgx from sending a CancelRequest as it closes the
+	// connection; the dial function does (withoutCancelRequests).
+	pc.ConnConfig.DialFunc = withoutCancelRequests(pc.ConnConfig.DialFunc)
 	// Statements outside tenant transactions (the job queue's, catalog reads, tools) leave no
 	// named prepared statement behind in any mode: they describe with the unnamed statement, so
 	// they work through a pooler even where tenant transactions are forced to prepare.

@@ -28,7 +28,7 @@ CITUS_PKGS := ./adapters/postgres/... ./bootstrap/ ./bootstrap/cmd/tenantcore/
 
 # Tests that talk to PostgreSQL only directly (migrations, plans, outages through their own proxy,
 # process signals): the PgBouncer phase would run them a second time for nothing.
-DIRECT_ONLY_TESTS := TestScopedStatementsUseTenantLedIndex|TestSchemaInvariants|TestDatabaseOutage|TestGracefulShutdownDrainsInFlight|TestServeExitsZeroOnSIGTERM|TestServeRefusesUnsafeDatabase|TestOneSIGTERMDuringStartStopsServe|TestServeRefusesOutOfRangeConfiguration|TestCommandLinesAreReadWhole|TestMigrateDownKeepsJobsStillToRun|TestJobCommandsInspectADeactivatedTenant|TestPgBouncerScriptSkipsTakenPorts
+DIRECT_ONLY_TESTS := TestScopedStatementsUseTenantLedIndex|TestSchemaInvariants|TestDatabaseOutage|TestGracefulShutdownDrainsInFlight|TestServeExitsZeroOnSIGTERM|TestServeRefusesUnsafeDatabase|TestOneSIGTERMDuringStartStopsServe|TestServeRefusesOutOfRangeConfiguration|TestCommandLinesAreReadWhole|TestMigrateDownKeepsJobsStillToRun|TestJobCommandsInspectADeactivatedTenant|TestPgBouncerScriptSkipsTakenPorts|TestCanceledStatementSendsNoCancelRequest
 
 # Go files checked by gofmt (testdata holds fixtures, .data the local database).
 GO_FILES = find . \( -path ./.git -o -path ./$(BIN_DIR) -o -path ./.data -o -name testdata -o -name vendor \) -prune \
@@ -81,7 +81,7 @@ test-pgbouncer: ## The isolation, end-to-end and adversarial suites through PgBo
 	echo "==> through PgBouncer at $$addr: isolation suites (both walls, filter alone; RLS alone)"; \
 	go test -race -count=1 -timeout 10m -skip '$(DIRECT_ONLY_TESTS)' ./adapters/postgres/...; \
 	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter ./adapters/postgres/...; \
-	echo "==> through PgBouncer: end-to-end and adversarial suites, 2,000-request load with 40 watching sessions"; \
+	echo "==> through PgBouncer: end-to-end and adversarial suites, 2,000-request load with 40 watching sessions, cancellations with backend terminations, a pooler crash"; \
 	go test -count=1 -timeout 10m -skip '$(DIRECT_ONLY_TESTS)' ./bootstrap/ ./bootstrap/cmd/tenantcore/
 
 test-citus: ## Run the Citus phase: CITUS_URL's cluster, or a local coordinator and two workers

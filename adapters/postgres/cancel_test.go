@@ -149,9 +149,9 @@ func TestCanceledStatementSendsNoCancelRequest(t *testing.T) {
 	tc := tenanttest.Context(t, a)
 
 	t.Run("tenant transaction", func(t *testing.T) {
-		proxy := newCancelCounter(t, db.URL)
+		proxy := newCancelCounter(t, db.ServingURL(t))
 		serving, err := postgres.Open(context.Background(), postgres.Config{
-			URL: proxy.url(t, db.URL), MaxConns: 2, ConnectTimeout: 5 * time.Second,
+			URL: proxy.url(t, db.ServingURL(t)), MaxConns: 2, ConnectTimeout: 5 * time.Second,
 			StatementTimeout: 30 * time.Second, Role: postgres.AppRole,
 		})
 		require.NoError(t, err)

@@ -96,7 +96,7 @@ func (p *privatePooler) restart() {
 }
 
 func (p *privatePooler) answers() bool {
-	c, err := net.DialTimeout("tcp", p.addr, time.Second)
+	c, err := (&net.Dialer{Timeout: time.Second}).DialContext(context.Background(), "tcp", p.addr)
 	if err != nil {
 		return false
 	}

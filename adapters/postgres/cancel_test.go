@@ -43,7 +43,7 @@ func newCancelCounter(t *testing.T, databaseURL string) *cancelCounter {
 	t.Helper()
 	u, err := url.Parse(databaseURL)
 	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	p := &cancelCounter{ln: ln, target: u.Host, conns: map[net.Conn]struct{}{}}
 	p.wg.Add(1)
@@ -103,7 +103,7 @@ func (p *cancelCounter) serve(client net.Conn) {
 		p.sessionsStarted.Add(1)
 		defer p.sessionsEnded.Add(1)
 	}
-	upstream, err := net.Dial("tcp", p.target)
+	upstream, err := (&net.Dialer{}).DialContext(context.Background(), "tcp", p.target)
 	if err != nil {
 		return
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -27,7 +26,8 @@ func TestCancellationStormThroughPooler(t *testing.T) {
 	requirePooler(t)
 	db := pgtest.New(t)
 	env := map[string]string{
-		"DATABASE_URL":         db.ServingURL(t),
+		// The dedicated serving login, so that the storm can tell the serving backends from its own.
+		"DATABASE_URL":         db.ServingLoginURL(t),
 		"DATABASE_ADMIN_URL":   db.URL,
 		"HTTP_ADDR":            "127.0.0.1:0",
 		"LOG_LEVEL":            "warn",
@@ -64,18 +64,27 @@ func TestCancellationStormThroughPooler(t *testing.T) {
 
 	// The owner locks the users table in bursts, so that requests wait inside their statement
 	// long enough for their clients to give up.
-	locker, terminator := stormConn(t, db.URL), stormConn(t, db.URL)
+	owner := db.OwnerPool(t) // direct, logged in as the schema owner: the storm leaves it alone
+	// lockUsers holds an exclusive lock on the users table for d, in a transaction of its own.
+	lockUsers := func(ctx context.Context, d time.Duration) error {
+		tx, err := owner.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback(context.Background()) }()
+		if _, err := tx.Exec(ctx, "LOCK TABLE users IN ACCESS EXCLUSIVE MODE"); err != nil {
+			return err
+		}
+		return sleepCtx(ctx, d)
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for ctx.Err() == nil {
-			err := pgx.BeginFunc(ctx, locker, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, "LOCK TABLE users IN ACCESS EXCLUSIVE MODE"); err != nil {
-					return err
-				}
+			err := lockUsers(ctx, 150*time.Millisecond)
+			if err == nil {
 				locks.Add(1)
-				return sleepCtx(ctx, 150*time.Millisecond)
-			})
+			}
 			if err != nil && ctx.Err() == nil {
 				fail("lock the users table: %v", err)
 				return
@@ -90,9 +99,10 @@ func TestCancellationStormThroughPooler(t *testing.T) {
 		defer wg.Done()
 		for ctx.Err() == nil {
 			var n int64
-			err := terminator.QueryRow(ctx, `SELECT count(*) FROM (
+			err := owner.QueryRow(ctx, `SELECT count(*) FROM (
     SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-    WHERE datname = $1 AND pid <> pg_backend_pid() AND application_name = 'tenantcore') AS t`, db.Name).Scan(&n)
+    WHERE datname = $1 AND pid <> pg_backend_pid() AND application_name = 'tenantcore' AND usename = $2) AS t`,
+				db.Name, pgtest.ServingLogin).Scan(&n)
 			if err != nil && ctx.Err() == nil {
 				fail("terminate backends: %v", err)
 				return
@@ -142,11 +152,18 @@ func TestCancellationStormThroughPooler(t *testing.T) {
 
 	// The pooler is alive: it accepts a new client and serves it. A server connection terminated
 	// while idle in the pooler fails the first query sent on it, so the query may take a few tries.
-	pooled, deadline := db.ServingURL(t), time.Now().Add(10*time.Second)
-	err := queryThrough(pooled)
+	pooled := pgtest.PoolAt(t, db.ServingURL(t))
+	selectOne := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var one int
+		return pooled.QueryRow(ctx, "SELECT 1").Scan(&one)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	err := selectOne()
 	for err != nil && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
-		err = queryThrough(pooled)
+		err = selectOne()
 	}
 	require.NoError(t, err, "PgBouncer serves after the storm")
 
@@ -161,32 +178,6 @@ func TestCancellationStormThroughPooler(t *testing.T) {
 			t.Errorf("access log: %s %v", e.Message, fields)
 		}
 	}
-}
-
-// stormConn is a direct owner connection that the backend terminations of the storm leave alone.
-// It is closed at cleanup.
-func stormConn(t *testing.T, url string) *pgx.Conn {
-	t.Helper()
-	cfg, err := pgx.ParseConfig(url)
-	require.NoError(t, err)
-	cfg.RuntimeParams["application_name"] = "tenantcore storm"
-	conn, err := pgx.ConnectConfig(context.Background(), cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	return conn
-}
-
-// queryThrough connects to url and runs one query.
-func queryThrough(url string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = conn.Close(ctx) }()
-	var one int
-	return conn.QueryRow(ctx, "SELECT 1").Scan(&one)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -188,7 +188,13 @@ func TestCallersSQLCannotLeaveTheTenantFilter(t *testing.T) {
 	tc := tenanttest.Context(t, a)
 	escape := sq.Expr("FALSE) OR (TRUE")
 
-	for name, d := range map[string]*postgres.DB{"serving role": db.ServingDB(t), "owner, row-level security bypassed": db.OwnerDB(t)} {
+	dbs := map[string]*postgres.DB{"serving role": db.ServingDB(t)}
+	if postgres.ApplicationFilter {
+		// With RLS bypassed the application filter is the only wall: without it (the RLS-alone
+		// build) the owner sees every tenant by definition.
+		dbs["owner, row-level security bypassed"] = db.OwnerDB(t)
+	}
+	for name, d := range dbs {
 		t.Run(name, func(t *testing.T) {
 			repo := postgres.NewScopedRepository(d, usersTable())
 			rows, err := repo.Find(ctx, tc, postgres.Filter{Where: escape})

@@ -19,6 +19,9 @@ type Readiness struct {
 	db    *DB
 	want  int64
 	rules SchemaRules
+	// workers, when set, is the DB the job workers fetch jobs through: its login must see the
+	// whole queue (CheckQueueLogin).
+	workers *DB
 
 	// The isolation check reads the catalog with a dozen queries; its result is reused for
 	// checkTTL so that a probe storm costs one such check per second. The version query, which
@@ -50,6 +53,14 @@ func (r *Readiness) Details() map[string]string {
 	return map[string]string{"statement_mode": string(r.db.Mode())}
 }
 
+// WithWorkers makes the check also require that workers, the DB the job workers fetch jobs
+// through, logs in as a login that sees the whole queue (rule queue-login). An instance that runs
+// no workers leaves it out.
+func (r *Readiness) WithWorkers(workers *DB) *Readiness {
+	r.workers = workers
+	return r
+}
+
 // Check returns nil when ready, else an error matching fault.ErrUnavailable with the reason.
 func (r *Readiness) Check(ctx context.Context) error {
 	var have int64
@@ -73,6 +84,11 @@ func (r *Readiness) checkIsolation(ctx context.Context) error {
 		return r.isolation
 	}
 	violations, err := CheckIsolation(ctx, r.db, r.rules)
+	if err == nil && r.workers != nil {
+		var queue []Violation
+		queue, err = CheckQueueLogin(ctx, r.workers)
+		violations = append(violations, queue...)
+	}
 	if err == nil {
 		violations, err = r.checkBaseline(ctx, violations)
 	}

@@ -46,18 +46,11 @@ WHERE NOT has_table_privilege($1, $2::oid, p) ORDER BY i`, role, t.oid, servingP
 		if !ok {
 			continue
 		}
-		var writable bool
-		if err := q.QueryRow(ctx, `SELECT has_table_privilege($1, $2::oid, 'INSERT,UPDATE,DELETE,TRUNCATE')`, role, t.oid).Scan(&writable); err != nil {
-			return nil, Translate(fmt.Errorf("inspect grants on %s: %w", t.name, err))
+		more, err := checkExemptAccess(ctx, q, t, e, role)
+		if err != nil {
+			return nil, err
 		}
-		switch {
-		case writable && strings.TrimSpace(e.Writes) == "":
-			out = append(out, Violation{Table: t.name, Rule: RuleExemptionReadOnly,
-				Detail: fmt.Sprintf("exempt from tenant scoping, yet %s may write it: what one tenant writes there, every tenant reads", role)})
-		case writable && (!t.rlsEnabled || !t.rlsForced):
-			out = append(out, Violation{Table: t.name, Rule: RuleExemptionGuarded,
-				Detail: fmt.Sprintf("exempt and written by %s, so row-level security must be enabled and forced for its policies to bound what a tenant transaction reaches (enabled: %t, forced: %t)", role, t.rlsEnabled, t.rlsForced)})
-		}
+		out = append(out, more...)
 	}
 	views, err := checkViews(ctx, q, scoped, rules)
 	if err != nil {

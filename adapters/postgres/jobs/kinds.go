@@ -2,12 +2,15 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
+	"github.com/tenantcore/tenantcore/domain/job"
 	"github.com/tenantcore/tenantcore/domain/tenant"
 	"github.com/tenantcore/tenantcore/ports"
 )
@@ -58,16 +61,96 @@ type kind struct {
 type tenantArgs[J ports.Job] struct {
 	TenantID uuid.UUID `json:"tenant_id"`
 	Job      J         `json:"job"`
+	// malformed says why the stored arguments cannot be this job's: the worker cancels the job.
+	malformed error
 }
 
 func (tenantArgs[J]) Kind() string { var j J; return j.Kind() }
 
+// UnmarshalJSON reads the stored arguments and never fails: a decoding error would make River
+// retry the job until its attempts run out, although no attempt can ever read it. The worker
+// cancels such a job at once instead, naming what is wrong (see malformed).
+func (a *tenantArgs[J]) UnmarshalJSON(b []byte) error {
+	*a = tenantArgs[J]{}
+	var raw struct {
+		TenantID json.RawMessage `json:"tenant_id"`
+		Job      json.RawMessage `json:"job"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		a.malformed = fmt.Errorf("%w: the job's arguments are not a JSON object: %w", errMalformedArgs, err)
+		return nil
+	}
+	id, err := canonicalTenantID(raw.TenantID)
+	if err != nil {
+		a.malformed = err
+		return nil
+	}
+	a.TenantID = id
+	a.malformed = decodeJob(raw.Job, &a.Job)
+	return nil
+}
+
 // systemArgs is what the queue stores for a system job: no tenant.
 type systemArgs[J ports.Job] struct {
-	Job J `json:"job"`
+	Job       J `json:"job"`
+	malformed error
 }
 
 func (systemArgs[J]) Kind() string { var j J; return j.Kind() }
+
+// UnmarshalJSON reads the stored arguments and never fails, as tenantArgs' does.
+func (a *systemArgs[J]) UnmarshalJSON(b []byte) error {
+	*a = systemArgs[J]{}
+	var raw struct {
+		Job json.RawMessage `json:"job"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		a.malformed = fmt.Errorf("%w: the job's arguments are not a JSON object: %w", errMalformedArgs, err)
+		return nil
+	}
+	a.malformed = decodeJob(raw.Job, &a.Job)
+	return nil
+}
+
+// errMalformedArgs marks a job whose stored arguments no attempt can read.
+var errMalformedArgs = errors.New("jobs: malformed job arguments")
+
+// canonicalTenantID reads args.tenant_id. Only the canonical text of a UUID (lower-case,
+// hyphenated, as Enqueue writes it) is accepted: the queue's policy compares that text with the
+// tenant setting, so a job naming its tenant in any other spelling would run for the tenant yet be
+// invisible to the tenant's own job list and retry. A missing tenant is job.ErrTenantRequired.
+func canonicalTenantID(raw json.RawMessage) (uuid.UUID, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return uuid.Nil, job.ErrTenantRequired.WithDetail("the job's args.tenant_id is missing: a tenant-scoped job names its tenant")
+	}
+	var text string
+	if err := json.Unmarshal(raw, &text); err != nil {
+		return uuid.Nil, fmt.Errorf("%w: args.tenant_id is %s, not a string holding a tenant's UUID", errMalformedArgs, raw)
+	}
+	id, err := uuid.Parse(text)
+	switch {
+	case err != nil:
+		return uuid.Nil, fmt.Errorf("%w: args.tenant_id %q is not a UUID", errMalformedArgs, text)
+	case id.String() != text:
+		return uuid.Nil, fmt.Errorf("%w: args.tenant_id %q is not in canonical form (lower-case, hyphenated: %s), so the tenant's own job list could not see the job",
+			errMalformedArgs, text, id.String())
+	case id == uuid.Nil:
+		return uuid.Nil, job.ErrTenantRequired.WithDetail("the job's args.tenant_id is the nil UUID: a tenant-scoped job names its tenant")
+	}
+	return id, nil
+}
+
+// decodeJob reads args.job into j. Unknown fields are ignored, as encoding/json does: a job
+// enqueued by a newer release may carry a field this one does not know yet (ADR-018).
+func decodeJob[J any](raw json.RawMessage, j *J) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return fmt.Errorf("%w: args.job is missing", errMalformedArgs)
+	}
+	if err := json.Unmarshal(raw, j); err != nil {
+		return fmt.Errorf("%w: args.job does not match %T: %w", errMalformedArgs, *j, err)
+	}
+	return nil
+}
 
 // AddTenantKind registers J as a tenant-scoped job kind.
 func AddTenantKind[J ports.Job](reg *Registry, h TenantHandler[J]) error {
@@ -132,6 +215,9 @@ func (w *tenantWorker[J]) NextRetry(job *river.Job[tenantArgs[J]]) time.Time {
 }
 
 func (w *tenantWorker[J]) Work(ctx context.Context, job *river.Job[tenantArgs[J]]) error {
+	if job.Args.malformed != nil {
+		return w.r.cancelMalformed(job.JobRow, job.Args.malformed)
+	}
 	j := job.Args.Job
 	return w.r.runTenantJob(ctx, job.JobRow, job.Args.TenantID, tenantRun{
 		work: func(ctx context.Context, tc tenant.Context) error { return w.h.Work(ctx, tc, j) },
@@ -156,6 +242,9 @@ func (w *systemWorker[J]) NextRetry(job *river.Job[systemArgs[J]]) time.Time {
 }
 
 func (w *systemWorker[J]) Work(ctx context.Context, job *river.Job[systemArgs[J]]) error {
+	if job.Args.malformed != nil {
+		return w.r.cancelMalformed(job.JobRow, job.Args.malformed)
+	}
 	j := job.Args.Job
 	return w.r.runSystemJob(ctx, job.JobRow,
 		func(ctx context.Context) error { return w.h.Work(ctx, j) },

@@ -84,6 +84,15 @@ func (r *Runner) runTenantJob(ctx context.Context, row *rivertype.JobRow, tenant
 	})
 }
 
+// cancelMalformed cancels a job whose stored arguments no attempt can read, at once: retrying
+// cannot help. The error, kept on the job row, names what is wrong.
+func (r *Runner) cancelMalformed(row *rivertype.JobRow, err error) error {
+	r.metrics.outcome(row.Kind, outcomeCancelled)
+	r.log.Error("job cancelled: its arguments cannot be read", zap.String("job_kind", row.Kind),
+		zap.Int64("job_id", row.ID), zap.Int("attempt", row.Attempt), zap.Error(err))
+	return river.JobCancel(err)
+}
+
 // runSystemJob runs one attempt of a system job: no tenant, no TenantContext.
 func (r *Runner) runSystemJob(ctx context.Context, row *rivertype.JobRow, work func(context.Context) error, discarded func(context.Context, error) error) error {
 	log := r.log.With(zap.String("job_kind", row.Kind), zap.Int64("job_id", row.ID), zap.Int("attempt", row.Attempt))

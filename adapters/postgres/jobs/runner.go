@@ -53,6 +53,13 @@ type Config struct {
 	RetryDelay func(attempt int) time.Duration
 	// ShutdownTimeout is how long Stop waits for running jobs before cancelling them.
 	ShutdownTimeout time.Duration
+	// QueueDB is what the workers fetch, complete and clean up jobs through, outside any tenant
+	// transaction: a login that is a member of postgres.QueueRole (JOB_DATABASE_URL), the only
+	// one that sees the whole queue. Nil uses the serving DB's pool, which sees the queue only
+	// when its login is such a member, a superuser or a BYPASSRLS role (postgres.CheckQueueLogin
+	// refuses anything else). Jobs are always enqueued, listed and retried in the serving DB's
+	// tenant transactions.
+	QueueDB *postgres.DB
 }
 
 func (c Config) withDefaults() Config {
@@ -104,10 +111,15 @@ var _ ports.JobQueue = (*Runner)(nil)
 var key = txlend.Issue()
 
 // New returns a runner of reg's kinds on db, the serving DB: jobs are enqueued in its tenant
-// transactions and fetched through its pool. tenants re-checks each job's tenant before it runs.
+// transactions and fetched through cfg.QueueDB's pool (db's when nil). tenants re-checks each
+// job's tenant before it runs.
 func New(db *postgres.DB, reg *Registry, tenants SystemTenants, log *zap.Logger, prom prometheus.Registerer, cfg Config) (*Runner, error) {
 	cfg = cfg.withDefaults()
-	pool, err := db.LendPool(key)
+	queue := db
+	if cfg.QueueDB != nil {
+		queue = cfg.QueueDB
+	}
+	pool, err := queue.LendPool(key)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ type Config struct {
 	DatabaseURL        string
 	DatabaseAdminURL   string
 	DatabaseListenURL  string
+	JobDatabaseURL     string
 	DBStatementMode    string
 	DBMaxConns         int32
 	DBMinConns         int32
@@ -133,6 +134,9 @@ var Variables = []Variable{
 	masked(derivedFrom("DATABASE_ADMIN_URL", declare("DATABASE_LISTEN_URL", "",
 		"session connection used for LISTEN (tenant change feed); must not go through a transaction pooler",
 		func(c *Config) *string { return &c.DatabaseListenURL }, parseDatabaseURL))),
+	masked(derivedFrom("DATABASE_URL", declare("JOB_DATABASE_URL", "",
+		"the job workers' connections (fetching and completing jobs, outside any tenant): a login that is a member of tenantcore_queue (or a superuser in development); serve refuses one that cannot see the queue",
+		func(c *Config) *string { return &c.JobDatabaseURL }, parseDatabaseURL))),
 	declare("DB_STATEMENT_MODE", "auto", "auto (prepared statements, switching to unnamed at the first sign of a transaction pooler), prepared (per-connection prepared statements: PostgreSQL directly, or PgBouncer 1.21+ with max_prepared_statements) or unnamed (works through any pooler)",
 		func(c *Config) *string { return &c.DBStatementMode }, parseOneOf("auto", "prepared", "unnamed")),
 	declare("DB_MAX_CONNS", "16", "maximum connections of the serving pool (1–1000)",

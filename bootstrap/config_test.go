@@ -85,6 +85,7 @@ var badValues = map[string][]string{
 	"DATABASE_URL":             {"nonsense", "postgres://host:99999/db", "mysql://u@h/db", "postgres://u@h"},
 	"DATABASE_ADMIN_URL":       {"nonsense", "", "postgres://u@h:0/db"},
 	"DATABASE_LISTEN_URL":      {"nonsense", "", "http://u@h/db"},
+	"JOB_DATABASE_URL":         {"nonsense", "", "http://u@h/db"},
 	"DB_MAX_CONNS":             {"x", "0", "1001", "+5", "99999999999999999999"},
 	"DB_MIN_CONNS":             {"-1", "1.5"},
 	"DB_CONNECT_TIMEOUT":       {"soon", "25h", "1ns"},

@@ -52,11 +52,13 @@ func jobConfig(cfg Config, workers int) jobs.Config {
 	}
 }
 
-func newJobRunner(db *postgres.DB, reg *jobs.Registry, dir ports.TenantDirectory, m *metrics.Metrics, log *zap.Logger, cfg Config) (*jobs.Runner, error) {
+func newJobRunner(db *postgres.DB, queue queueDB, reg *jobs.Registry, dir ports.TenantDirectory, m *metrics.Metrics, log *zap.Logger, cfg Config) (*jobs.Runner, error) {
 	// Each job's tenant is re-checked through the same cached directory requests use, so a
 	// deactivation reaches jobs as fast as it reaches requests.
 	system := operator.NewSystem(dir, logging.NewSystemAccessLog(log.Named("jobs")))
-	return jobs.New(db, reg, system, log.Named("jobs"), m.Registerer(), jobConfig(cfg, cfg.JobWorkers))
+	jc := jobConfig(cfg, cfg.JobWorkers)
+	jc.QueueDB = queue.db
+	return jobs.New(db, reg, system, log.Named("jobs"), m.Registerer(), jc)
 }
 
 func runJobWorkers(lc fx.Lifecycle, r *jobs.Runner, cfg Config) {

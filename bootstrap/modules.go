@@ -50,6 +50,7 @@ var PostgresModule = fx.Module("postgres",
 	fx.Provide(
 		newServingDB,
 		provideUnitOfWork,
+		newQueueDB,
 		postgres.NewTenantStore,
 		newReadiness,
 	),
@@ -107,12 +108,38 @@ func newServingDB(lc fx.Lifecycle, cfg Config, log *zap.Logger, m *metrics.Metri
 // rows or stores atomically.
 func provideUnitOfWork(db *postgres.DB) ports.UnitOfWork { return db }
 
-func newReadiness(db *postgres.DB) (*postgres.Readiness, error) {
+// queueDB is what the job workers fetch and complete jobs through (JOB_DATABASE_URL).
+type queueDB struct{ db *postgres.DB }
+
+// newQueueDB opens the workers' pool (it also enqueues system jobs, which belong to no tenant), or
+// reuses the serving one when JOB_DATABASE_URL is DATABASE_URL.
+func newQueueDB(lc fx.Lifecycle, cfg Config, serving *postgres.DB) (queueDB, error) {
+	if cfg.JobDatabaseURL == cfg.DatabaseURL {
+		return queueDB{db: serving}, nil
+	}
+	db, err := postgres.Open(context.Background(), postgres.Config{
+		URL:            cfg.JobDatabaseURL,
+		MaxConns:       cfg.DBMaxConns,
+		ConnectTimeout: cfg.DBConnectTimeout,
+	})
+	if err != nil {
+		return queueDB{}, err
+	}
+	lc.Append(fx.StopHook(db.Close))
+	return queueDB{db: db}, nil
+}
+
+func newReadiness(db *postgres.DB, queue queueDB, cfg Config) (*postgres.Readiness, error) {
 	latest, err := postgres.LatestVersion(migrations.FS)
 	if err != nil {
 		return nil, err
 	}
-	return postgres.NewReadiness(db, latest, postgres.DefaultSchemaRules), nil
+	ready := postgres.NewReadiness(db, latest, postgres.DefaultSchemaRules)
+	if cfg.JobWorkers > 0 {
+		// The workers' login must see the queue: a worker that never finds a job fails silently.
+		ready = ready.WithWorkers(queue.db)
+	}
+	return ready, nil
 }
 
 // startSignal ends start-up work early once it is done: serve passes its signal context, so that

@@ -20,14 +20,18 @@ type SchemaRules struct {
 	ServingRole string
 	// Exempt lists the tables of Schema outside the invariants, each with its reason.
 	Exempt []Exemption
+	// ExemptRoutines lists the SECURITY DEFINER routines the serving role may execute, each with
+	// its reason.
+	ExemptRoutines []RoutineExemption
 }
 
 // DefaultSchemaRules are the rules of this service's schema.
 var DefaultSchemaRules = SchemaRules{
-	Schema:       "public",
-	TenantsTable: "public.tenants",
-	ServingRole:  AppRole,
-	Exempt:       Exemptions,
+	Schema:         "public",
+	TenantsTable:   "public.tenants",
+	ServingRole:    AppRole,
+	Exempt:         Exemptions,
+	ExemptRoutines: RoutineExemptions,
 }
 
 // exempt reports whether table is on the exemption list.
@@ -66,7 +70,10 @@ const (
 	RuleServingRole   = "serving-role"
 	RuleServingGrants = "serving-role-grants"
 	RuleViewInvoker   = "view-security-invoker"
-	RuleTenantSetting = "tenant-setting"
+	// RuleMaterializedView: a materialized view over a tenant-scoped table that the serving role
+	// may read; it stores every tenant's rows and has no policy.
+	RuleMaterializedView = "materialized-view"
+	RuleTenantSetting    = "tenant-setting"
 	// The exemption list's own rules.
 	RuleExemptionReason   = "exemption-reason"
 	RuleExemptionExists   = "exemption-exists"
@@ -126,6 +133,11 @@ func InspectSchema(ctx context.Context, q querier, rules SchemaRules) ([]Violati
 		out = append(out, more...)
 	}
 	more, err := checkServingAccess(ctx, q, tables, scoped, rules)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, more...)
+	more, err = checkRoutines(ctx, q, scoped, rules)
 	if err != nil {
 		return nil, err
 	}

@@ -108,13 +108,13 @@ ORDER BY 1`, role, oids, rules.Schema)
 		if err := rows.Scan(&name, &materialized, &bases); err != nil {
 			return nil, fmt.Errorf("inspect views: %w", err)
 		}
-		detail := fmt.Sprintf("view over tenant-scoped %s is granted to %s and runs as its owner, past row-level security: "+
+		rule, detail := RuleViewInvoker, fmt.Sprintf("view over tenant-scoped %s is granted to %s and runs as its owner, past row-level security: "+
 			"ALTER VIEW %s SET (security_invoker = true), or revoke the grant", bases, role, name)
 		if materialized {
-			detail = fmt.Sprintf("materialized view over tenant-scoped %s is granted to %s: it holds every tenant's rows "+
+			rule, detail = RuleMaterializedView, fmt.Sprintf("materialized view over tenant-scoped %s is granted to %s: it holds every tenant's rows "+
 				"and row-level security does not apply to it; revoke the grant", bases, role)
 		}
-		out = append(out, Violation{Table: name, Rule: RuleViewInvoker, Detail: detail})
+		out = append(out, Violation{Table: name, Rule: rule, Detail: detail})
 	}
 	return out, Translate(rows.Err())
 }

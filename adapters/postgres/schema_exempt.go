@@ -42,7 +42,8 @@ WHERE has_table_privilege($1, $2::oid, p) ORDER BY i`, role, t.oid, tablePrivile
 		sequences, err := collectStrings(ctx, q, `
 SELECT s.relname::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
 WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = $2::oid
-  AND d.deptype IN ('a', 'i') AND s.relkind = 'S' AND NOT has_sequence_privilege($1, s.oid, 'USAGE')
+  AND d.deptype IN ('a', 'i')
+  AND CASE WHEN s.relkind = 'S' THEN NOT has_sequence_privilege($1, s.oid, 'USAGE') ELSE false END
 ORDER BY 1`, role, t.oid)
 		if err != nil {
 			return nil, err

@@ -181,6 +181,50 @@ ALTER TABLE fixture.guarded_queue FORCE ROW LEVEL SECURITY;
 GRANT SELECT, INSERT ON fixture.guarded_queue TO tenantcore_app;
 CREATE TABLE fixture.open_queue (id bigint PRIMARY KEY);
 GRANT SELECT, INSERT ON fixture.open_queue TO tenantcore_app;
+
+-- What an exempt table's entry depends on: its grants (PUBLIC's included), the sequences of its
+-- columns, its policies, and FORCE.
+CREATE TABLE fixture.lookup_revoked (code text PRIMARY KEY);
+CREATE TABLE fixture.lookup_widened (code text PRIMARY KEY);
+GRANT SELECT, REFERENCES ON fixture.lookup_widened TO PUBLIC;
+CREATE TABLE fixture.queue_no_sequence (id bigserial PRIMARY KEY);
+ALTER TABLE fixture.queue_no_sequence ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.queue_no_sequence FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.queue_no_sequence TO tenantcore_app USING (id > 0) WITH CHECK (id > 0);
+GRANT SELECT, INSERT ON fixture.queue_no_sequence TO tenantcore_app;
+CREATE TABLE fixture.queue_opened (id bigint PRIMARY KEY);
+ALTER TABLE fixture.queue_opened ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.queue_opened FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.queue_opened TO tenantcore_app USING (true) WITH CHECK (id > 0);
+GRANT SELECT, INSERT ON fixture.queue_opened TO tenantcore_app;
+CREATE TABLE fixture.queue_unforced (id bigint PRIMARY KEY);
+ALTER TABLE fixture.queue_unforced ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.queue_unforced TO tenantcore_app USING (id > 0) WITH CHECK (id > 0);
+GRANT SELECT ON fixture.queue_unforced TO tenantcore_app;
+CREATE TABLE fixture.queue_fine (id bigserial PRIMARY KEY);
+ALTER TABLE fixture.queue_fine ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fixture.queue_fine FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON fixture.queue_fine TO tenantcore_app USING (id > 0) WITH CHECK (id > 0);
+GRANT SELECT, INSERT ON fixture.queue_fine TO tenantcore_app;
+GRANT USAGE ON SEQUENCE fixture.queue_fine_id_seq TO tenantcore_app;
+
+-- What runs with its owner's rights: SECURITY DEFINER routines (executable by PUBLIC unless
+-- revoked), triggers calling one, and rewrite rules.
+CREATE FUNCTION fixture.count_every_tenant() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*) FROM fixture.good';
+CREATE PROCEDURE fixture.purge_every_tenant() LANGUAGE sql SECURITY DEFINER AS 'DELETE FROM fixture.good';
+CREATE FUNCTION fixture.definer_revoked() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*) FROM fixture.good';
+REVOKE EXECUTE ON FUNCTION fixture.definer_revoked() FROM PUBLIC;
+CREATE FUNCTION fixture.definer_listed(uuid) RETURNS boolean LANGUAGE sql SECURITY DEFINER AS 'SELECT EXISTS (SELECT 1 FROM public.tenants WHERE id = $1)';
+CREATE FUNCTION fixture.definer_unexplained() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
+CREATE FUNCTION fixture.invoker_reads() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM fixture.good';
+CREATE FUNCTION fixture.copy_out() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS 'BEGIN RETURN NEW; END';
+REVOKE EXECUTE ON FUNCTION fixture.copy_out() FROM PUBLIC;
+CREATE TRIGGER copy_out AFTER INSERT ON fixture.good FOR EACH ROW EXECUTE FUNCTION fixture.copy_out();
+CREATE FUNCTION fixture.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+CREATE TRIGGER touch BEFORE UPDATE ON fixture.good FOR EACH ROW EXECUTE FUNCTION fixture.touch();
+CREATE RULE keep_good AS ON DELETE TO fixture.good DO INSTEAD NOTHING;
+CREATE TABLE fixture.scratch (id int PRIMARY KEY);
+CREATE RULE quiet AS ON INSERT TO fixture.scratch DO INSTEAD NOTHING;
 `
 
 // fixtureRules exempt the fixture's exemption cases, and one table that does not exist.
@@ -189,15 +233,30 @@ var fixtureRules = postgres.SchemaRules{
 	TenantsTable: "public.tenants",
 	ServingRole:  postgres.AppRole,
 	Exempt: []postgres.Exemption{
-		{Table: "countries", Reason: "ISO country codes, the same for every tenant"},
-		{Table: "silenced", Reason: "silences the self-check"},
-		{Table: "shared_counter", Reason: "a global counter"},
+		{Table: "countries", Reason: "ISO country codes, the same for every tenant", Serving: []string{"SELECT"}},
+		{Table: "silenced", Reason: "silences the self-check", Serving: []string{"SELECT", "INSERT", "UPDATE", "DELETE"}},
+		{Table: "shared_counter", Reason: "a global counter", Serving: []string{"SELECT", "UPDATE"}},
 		{Table: "unexplained"},
 		{Table: "ghost", Reason: "was dropped"},
-		{Table: "guarded_queue", Reason: "a queue of every tenant", Writes: "tenant transactions insert, a policy bounds them"},
-		{Table: "open_queue", Reason: "a queue of every tenant", Writes: "tenant transactions insert"},
+		{Table: "guarded_queue", Reason: "a queue of every tenant", Writes: "tenant transactions insert, a policy bounds them", Serving: []string{"SELECT", "INSERT"}},
+		{Table: "open_queue", Reason: "a queue of every tenant", Writes: "tenant transactions insert", Serving: []string{"SELECT", "INSERT"}},
+		{Table: "scratch", Reason: "a scratch table nobody serves"},
+		{Table: "lookup_revoked", Reason: "lookup data the serving role reads", Serving: []string{"SELECT"}},
+		{Table: "lookup_widened", Reason: "lookup data the serving role reads", Serving: []string{"SELECT"}},
+		{Table: "queue_no_sequence", Reason: "a queue", Writes: "tenant transactions insert", Serving: []string{"SELECT", "INSERT"}, Policies: fixturePolicy},
+		{Table: "queue_opened", Reason: "a queue", Writes: "tenant transactions insert", Serving: []string{"SELECT", "INSERT"}, Policies: fixturePolicy},
+		{Table: "queue_unforced", Reason: "a queue", Serving: []string{"SELECT"}, Policies: fixturePolicy},
+		{Table: "queue_fine", Reason: "a queue", Writes: "tenant transactions insert", Serving: []string{"SELECT", "INSERT"}, Policies: fixturePolicy},
+	},
+	ExemptRoutines: []postgres.RoutineExemption{
+		{Routine: "fixture.definer_listed(uuid)", Reason: "answers whether a tenant exists, and nothing else"},
+		{Routine: "fixture.definer_unexplained()"},
+		{Routine: "fixture.dropped_long_ago()", Reason: "was dropped"},
 	},
 }
+
+// fixturePolicy is what the fixture's guarded exempt tables declare.
+var fixturePolicy = []postgres.Policy{{Name: "p", Role: postgres.AppRole, Using: "(id > 0)", Check: "(id > 0)"}}
 
 func TestSchemaInvariantsCatchEachViolation(t *testing.T) {
 	ctx := context.Background()
@@ -221,33 +280,46 @@ func TestSchemaInvariantsCatchEachViolation(t *testing.T) {
 		got[v.Table] = append(got[v.Table], v.Rule)
 	}
 	want := map[string][]string{
-		"no_tenant":       {postgres.RuleTenantColumn, postgres.RulePolicy, postgres.RuleKeyLed},
-		"nullable_tenant": {postgres.RuleTenantColumn, postgres.RuleRLS, postgres.RulePolicy, postgres.RuleKeyLed},
-		"text_tenant":     {postgres.RuleTenantColumn, postgres.RuleTenantFK, postgres.RuleRLS, postgres.RulePolicy},
-		"no_fk":           {postgres.RuleTenantFK, postgres.RuleRLS, postgres.RulePolicy},
-		"no_index":        {postgres.RuleTenantIndex, postgres.RuleRLS, postgres.RulePolicy, postgres.RuleKeyLed},
-		"rls_not_forced":  {postgres.RuleRLS},
-		"open_policy":     {postgres.RulePolicy},
-		"widened_policy":  {postgres.RulePolicy},
-		"or_true_policy":  {postgres.RulePolicy},
-		"global_unique":   {postgres.RuleKeyLed},
-		"no_pk":           {postgres.RuleKeyLed},
-		"simple_fk":       {postgres.RuleKeyLed, postgres.RuleCompositeFK},
-		"no_grant":        {postgres.RuleServingGrants},
-		"read_only_grant": {postgres.RuleServingGrants},
-		"owner_view":      {postgres.RuleViewInvoker},
-		"view_of_view":    {postgres.RuleViewInvoker},
-		"snapshot":        {postgres.RuleViewInvoker},
-		"silenced":        {postgres.RuleExemptionNoTenant, postgres.RuleExemptionReadOnly},
-		"shared_counter":  {postgres.RuleExemptionReadOnly},
-		"unexplained":     {postgres.RuleExemptionReason},
-		"ghost":           {postgres.RuleExemptionExists},
-		"open_queue":      {postgres.RuleExemptionGuarded},
+		"no_tenant":                     {postgres.RuleTenantColumn, postgres.RulePolicy, postgres.RuleKeyLed},
+		"nullable_tenant":               {postgres.RuleTenantColumn, postgres.RuleRLS, postgres.RulePolicy, postgres.RuleKeyLed},
+		"text_tenant":                   {postgres.RuleTenantColumn, postgres.RuleTenantFK, postgres.RuleRLS, postgres.RulePolicy},
+		"no_fk":                         {postgres.RuleTenantFK, postgres.RuleRLS, postgres.RulePolicy},
+		"no_index":                      {postgres.RuleTenantIndex, postgres.RuleRLS, postgres.RulePolicy, postgres.RuleKeyLed},
+		"rls_not_forced":                {postgres.RuleRLS},
+		"open_policy":                   {postgres.RulePolicy},
+		"widened_policy":                {postgres.RulePolicy},
+		"or_true_policy":                {postgres.RulePolicy},
+		"global_unique":                 {postgres.RuleKeyLed},
+		"no_pk":                         {postgres.RuleKeyLed},
+		"simple_fk":                     {postgres.RuleKeyLed, postgres.RuleCompositeFK},
+		"no_grant":                      {postgres.RuleServingGrants},
+		"read_only_grant":               {postgres.RuleServingGrants},
+		"owner_view":                    {postgres.RuleViewInvoker},
+		"view_of_view":                  {postgres.RuleViewInvoker},
+		"snapshot":                      {postgres.RuleMaterializedView},
+		"silenced":                      {postgres.RuleExemptionNoTenant, postgres.RuleExemptionReadOnly},
+		"shared_counter":                {postgres.RuleExemptionReadOnly},
+		"unexplained":                   {postgres.RuleExemptionReason},
+		"ghost":                         {postgres.RuleExemptionExists},
+		"open_queue":                    {postgres.RuleExemptionGuarded},
+		"lookup_revoked":                {postgres.RuleExemptionGrants},
+		"lookup_widened":                {postgres.RuleExemptionGrants},
+		"queue_no_sequence":             {postgres.RuleExemptionGrants},
+		"queue_opened":                  {postgres.RuleExemptionPolicies, postgres.RuleExemptionPolicies},
+		"queue_unforced":                {postgres.RuleExemptionGuarded},
+		"fixture.count_every_tenant()":  {postgres.RuleSecurityDefiner},
+		"fixture.purge_every_tenant()":  {postgres.RuleSecurityDefiner},
+		"fixture.definer_unexplained()": {postgres.RuleExemptionReason},
+		"fixture.dropped_long_ago()":    {postgres.RuleExemptionExists},
+		"copy_out on fixture.good calls fixture.copy_out()": {postgres.RuleTriggerDefiner},
+		"keep_good on fixture.good":                         {postgres.RuleRewriteRule},
 	}
 	for table, rules := range want {
 		assert.ElementsMatch(t, rules, got[table], "violations of %s", table)
 	}
-	for _, fine := range []string{"good", "invoker_view", "ungranted_view", "unrelated_view", "countries", "guarded_queue"} {
+	for _, fine := range []string{"good", "invoker_view", "ungranted_view", "unrelated_view", "countries", "guarded_queue", "queue_fine",
+		"scratch", "quiet on fixture.scratch", "fixture.definer_revoked()", "fixture.definer_listed(uuid)", "fixture.invoker_reads()",
+		"touch on fixture.good calls fixture.touch()"} {
 		assert.NotContains(t, got, fine, "a correct object reports nothing")
 	}
 	for table := range got {
@@ -259,6 +331,9 @@ func TestSchemaInvariantsCatchEachViolation(t *testing.T) {
 	}
 	assert.Contains(t, details(violations, "read_only_grant"), "lacks INSERT, UPDATE, DELETE")
 	assert.Contains(t, details(violations, "view_of_view"), "over tenant-scoped good")
+	assert.Contains(t, details(violations, "lookup_widened"), "holds REFERENCES, which its exemption does not list")
+	assert.Contains(t, details(violations, "queue_no_sequence"), "lacks USAGE on sequence queue_no_sequence_id_seq")
+	assert.Contains(t, details(violations, "queue_opened"), "policy p FOR ALL TO tenantcore_app USING true WITH CHECK (id > 0) is not on the exemption list")
 }
 
 func details(vs []postgres.Violation, table string) string {

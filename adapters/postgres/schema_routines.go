@@ -48,6 +48,13 @@ const routineScope = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND 
 // table owner's rights and have no exemption.
 func checkRoutines(ctx context.Context, q querier, scoped []tableFacts, rules SchemaRules) ([]Violation, error) {
 	role := rules.ServingRole
+	var roleExists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, role).Scan(&roleExists); err != nil {
+		return nil, Translate(fmt.Errorf("inspect serving role %s: %w", role, err))
+	}
+	if !roleExists {
+		return nil, nil // reported by checkServingAccess; nothing here can be checked without it
+	}
 	var out []Violation
 	for _, e := range rules.ExemptRoutines {
 		if strings.TrimSpace(e.Reason) == "" {

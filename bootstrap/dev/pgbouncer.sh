@@ -72,7 +72,7 @@ start() {
 	local dir
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/tenantcore-pgbouncer.XXXXXX")
 	# Roles the tests log in as; trust, like the test server.
-	printf '"postgres" ""\n"tenantcore_app" ""\n"tenantcore_serving" ""\n' >"$dir/users.txt"
+	printf '"postgres" ""\n"tenantcore_app" ""\n"tenantcore_serving" ""\n"tenantcore_worker" ""\n' >"$dir/users.txt"
 	chmod 755 "$dir"
 	chmod 644 "$dir/users.txt"
 	local as=()

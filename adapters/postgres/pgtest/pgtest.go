@@ -326,3 +326,34 @@ $$`)
 	u.User = url.User(ServingLogin)
 	return u.String()
 }
+
+// QueueLogin is a LOGIN role that holds the workers' grants by membership of the queue role and
+// nothing else: the dedicated login the README recommends for JOB_DATABASE_URL.
+const QueueLogin = "tenantcore_worker"
+
+// QueueLoginURL makes sure the QueueLogin role exists and returns the serving URL (through the
+// pooler when there is one) logging in as it.
+func (d Database) QueueLoginURL(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, d.URL)
+	require.NoError(t, err)
+	defer func() { _ = conn.Close(ctx) }()
+	_, err = conn.Exec(ctx, `DO $$
+BEGIN
+    CREATE ROLE `+QueueLogin+` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE `+postgres.QueueRole+`;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END
+$$`)
+	require.NoError(t, err)
+	u, err := url.Parse(d.ServingURL(t))
+	require.NoError(t, err)
+	u.User = url.User(QueueLogin)
+	return u.String()
+}
+
+// QueueDB opens a DB logged in as QueueLogin: what the job workers fetch jobs through.
+func (d Database) QueueDB(t testing.TB) *postgres.DB {
+	t.Helper()
+	return d.open(t, d.QueueLoginURL(t), "")
+}

@@ -12,6 +12,10 @@
 --   (its ON CONFLICT names exactly that index, so it cannot be led by the tenant); a key shared by
 --   two tenants' jobs would tell one tenant that the other's job exists. The runner never sets
 --   one for a tenant kind, and the constraint below refuses one however the row is written.
+-- * A tenant job names its tenant in the canonical text of its UUID (lower-case, hyphenated), the
+--   text the policy compares with the tenant setting: in any other spelling the job would run for
+--   the tenant yet be invisible to the tenant's own job list. NOT VALID: rows already queued are
+--   not re-read; the worker cancels such a job with an error naming the problem.
 -- * tenantcore_distribute is the migrations' tool: nothing that serves may call it.
 --
 -- The queue's tables stay local to the coordinator on Citus (migration 00003 never distributes
@@ -58,10 +62,16 @@ CREATE POLICY queue_workers ON river_notification TO tenantcore_queue USING (tru
 ALTER TABLE river_job ADD CONSTRAINT river_job_tenant_job_not_unique
     CHECK (unique_key IS NULL OR NOT (args ? 'tenant_id'));
 
+ALTER TABLE river_job ADD CONSTRAINT river_job_tenant_id_canonical
+    CHECK (NOT (args ? 'tenant_id')
+           OR (jsonb_typeof(args -> 'tenant_id') = 'string'
+               AND args ->> 'tenant_id' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')) NOT VALID;
+
 REVOKE EXECUTE ON FUNCTION tenantcore_distribute(regclass) FROM PUBLIC;
 
 -- +goose Down
 GRANT EXECUTE ON FUNCTION tenantcore_distribute(regclass) TO PUBLIC;
+ALTER TABLE river_job DROP CONSTRAINT river_job_tenant_id_canonical;
 ALTER TABLE river_job DROP CONSTRAINT river_job_tenant_job_not_unique;
 DROP POLICY queue_workers ON river_notification;
 DROP POLICY queue_workers ON river_queue;

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -153,4 +154,25 @@ VALUES ('test.job', jsonb_build_object('tenant_id', $1::text, 'job', '{}'::jsonb
 	assert.Contains(t, err.Error(), "river_job_tenant_job_not_unique")
 	_, err = owner.Exec(ctx, `INSERT INTO river_job (kind, args, unique_key, unique_states) VALUES ('test.system', '{"job": {}}', '\x01', B'11111111')`)
 	require.NoError(t, err)
+}
+
+// TestQueueRowsNameTheirTenantCanonically: the queue's policy compares the text of
+// args.tenant_id with the tenant setting, so a job naming its tenant in another spelling would be
+// invisible to its tenant. Such a row is refused however it is written.
+func TestQueueRowsNameTheirTenantCanonically(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	owner := db.OwnerPool(t)
+	a, _ := seedTwoTenants(t, owner)
+	id := a.ID().String()
+	for _, tenantID := range []string{
+		`"` + strings.ToUpper(id) + `"`, `"{` + id + `}"`, `"urn:uuid:` + id + `"`, `"` + strings.ReplaceAll(id, "-", "") + `"`,
+		`"not-a-uuid"`, `42`, `null`,
+	} {
+		_, err := owner.Exec(ctx, `INSERT INTO river_job (kind, args) VALUES ('test.job', jsonb_build_object('tenant_id', $1::jsonb, 'job', '{}'::jsonb))`, tenantID)
+		require.Error(t, err, tenantID)
+		assert.Contains(t, err.Error(), "river_job_tenant_id_canonical", tenantID)
+	}
+	_, err := owner.Exec(ctx, `INSERT INTO river_job (kind, args) VALUES ('test.job', jsonb_build_object('tenant_id', $1::text, 'job', '{}'::jsonb))`, id)
+	require.NoError(t, err, "the canonical form")
 }

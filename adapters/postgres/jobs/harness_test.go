@@ -33,13 +33,40 @@ type world struct {
 	tenants  *directoryTenants
 	// tenantsFor, when set, is what runners re-check tenants with instead of tenants.
 	tenantsFor jobs.SystemTenants
+	// queue, when set, is what runners' workers fetch jobs through instead of serving's pool.
+	queue *postgres.DB
 }
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	db := pgtest.New(t)
+	return newWorldOn(t, db, db.ServingDB(t))
+}
+
+// newWorldWithLogins is the production setup: the serving DB logs in as the dedicated serving
+// login (a member of tenantcore_app) and the workers as a login of the queue role. On Citus the
+// serving URL is the serving role's own login already.
+func newWorldWithLogins(t testing.TB) *world {
+	t.Helper()
+	db := pgtest.New(t)
+	serving := db.ServingDB(t)
+	if !db.Citus {
+		var err error
+		serving, err = postgres.Open(context.Background(), postgres.Config{
+			URL: db.ServingLoginURL(t), MaxConns: 8, ConnectTimeout: 5 * time.Second, StatementTimeout: 30 * time.Second, Role: postgres.AppRole,
+		})
+		require.NoError(t, err)
+		t.Cleanup(serving.Close)
+	}
+	w := newWorldOn(t, db, serving)
+	w.queue = db.QueueDB(t)
+	return w
+}
+
+func newWorldOn(t testing.TB, db pgtest.Database, serving *postgres.DB) *world {
+	t.Helper()
 	owner := db.OwnerPool(t)
-	w := &world{t: t, serving: db.ServingDB(t), owner: owner, registry: postgres.NewTenantStore(postgres.Wrap(owner, ""))}
+	w := &world{t: t, serving: serving, owner: owner, registry: postgres.NewTenantStore(postgres.Wrap(owner, ""))}
 	w.users = userdb.NewStore(w.serving)
 	w.tenants = &directoryTenants{t: t, dir: w.registry}
 	w.a = w.tenant("acme")
@@ -81,6 +108,9 @@ func (w *world) runner(reg *jobs.Registry, cfg jobs.Config) (*jobs.Runner, *prom
 	var tenants jobs.SystemTenants = w.tenants
 	if w.tenantsFor != nil {
 		tenants = w.tenantsFor
+	}
+	if cfg.QueueDB == nil {
+		cfg.QueueDB = w.queue
 	}
 	r, err := jobs.New(w.serving, reg, tenants, zap.NewNop(), prom, cfg)
 	require.NoError(w.t, err)
@@ -202,3 +232,13 @@ func (s *seen) failures() []string {
 	defer s.mu.Unlock()
 	return append([]string(nil), s.errs...)
 }
+
+// idsOf renders tenant IDs as text, for comparing.
+func idsOf(ids []uuid.UUID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
+}
+

@@ -241,4 +241,3 @@ func idsOf(ids []uuid.UUID) []string {
 	}
 	return out
 }
-

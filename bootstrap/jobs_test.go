@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/fx"
 
+	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
+	"github.com/tenantcore/tenantcore/bootstrap"
 )
 
 // TestCreatingAUserWelcomesThemInTheBackground goes end to end: user create (a command, which only
@@ -18,6 +22,70 @@ import (
 // welcome notification in the user's tenant.
 func TestCreatingAUserWelcomesThemInTheBackground(t *testing.T) {
 	s := startService(t, map[string]string{"JOB_POLL_INTERVAL": "50ms"})
+	welcomesInTheBackground(t, s)
+}
+
+// TestJobsWithDedicatedLogins is the production setup of the README: serving as the dedicated
+// serving login, the workers as a login of the queue role (JOB_DATABASE_URL). Jobs run, and
+// /readyz turns 503 (rule queue-login) when the workers' login loses what it needs, 200 when it
+// is back.
+func TestJobsWithDedicatedLogins(t *testing.T) {
+	db := pgtest.New(t)
+	if db.Citus {
+		t.Skip("on Citus the serving URL is the serving role's own login; the queue login is covered by the postgres package")
+	}
+	s := startServiceOn(t, db, map[string]string{
+		"DATABASE_URL": db.ServingLoginURL(t), "JOB_DATABASE_URL": db.QueueLoginURL(t), "JOB_POLL_INTERVAL": "50ms",
+	})
+	welcomesInTheBackground(t, s)
+	require.Equal(t, http.StatusOK, s.do(http.MethodGet, "/readyz", "").status)
+
+	owner := pgtest.PoolAt(t, db.URL)
+	_, err := owner.Exec(context.Background(), "REVOKE UPDATE ON river_leader FROM tenantcore_queue")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return s.do(http.MethodGet, "/readyz", "").status == http.StatusServiceUnavailable },
+		10*time.Second, 50*time.Millisecond, "readyz refuses a workers' login that lost a grant")
+	_, err = owner.Exec(context.Background(), "GRANT UPDATE ON river_leader TO tenantcore_queue")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return s.do(http.MethodGet, "/readyz", "").status == http.StatusOK },
+		10*time.Second, 50*time.Millisecond, "ready again")
+}
+
+// TestServeRefusesWorkersThatCannotSeeTheQueue: with the dedicated serving login and no
+// JOB_DATABASE_URL, the workers would log in as the serving login, which the queue's policies show
+// no job: serve refuses to start, naming rule queue-login. An instance without workers starts.
+func TestServeRefusesWorkersThatCannotSeeTheQueue(t *testing.T) {
+	db := pgtest.New(t)
+	if db.Citus {
+		t.Skip("on Citus the serving URL is the serving role's own login; the queue login is covered by the postgres package")
+	}
+	start := func(extra map[string]string) error {
+		env := map[string]string{"DATABASE_URL": db.ServingLoginURL(t), "DATABASE_ADMIN_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "error"}
+		for k, v := range extra {
+			env[k] = v
+		}
+		cfg, err := bootstrap.LoadConfig(lookup(env))
+		require.NoError(t, err)
+		app := fx.New(bootstrap.Server(cfg), fx.NopLogger)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = app.Start(ctx)
+		if err == nil {
+			require.NoError(t, app.Stop(ctx))
+		}
+		return err
+	}
+	err := start(nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "river_job: "+postgres.RuleQueueLogin+": the workers log in as "+pgtest.ServingLogin)
+	require.NoError(t, start(map[string]string{"JOB_WORKERS": "0"}), "an instance that only enqueues needs no queue login")
+	require.NoError(t, start(map[string]string{"JOB_DATABASE_URL": db.QueueLoginURL(t)}))
+}
+
+// welcomesInTheBackground creates users in two tenants with the CLI and waits for their welcome
+// notifications, stored by s's workers in each user's tenant.
+func welcomesInTheBackground(t *testing.T, s *service) {
+	t.Helper()
 	acme, globex := s.createTenant("acme"), s.createTenant("globex")
 	ada := s.createUser("acme", "ada@example.com", "acme password 123")
 	bob := s.createUser("globex", "ada@example.com", "globex password 456")

@@ -72,22 +72,24 @@ func (tenantArgs[J]) Kind() string { var j J; return j.Kind() }
 // cancels such a job at once instead, naming what is wrong (see malformed).
 func (a *tenantArgs[J]) UnmarshalJSON(b []byte) error {
 	*a = tenantArgs[J]{}
+	a.malformed = a.read(b)
+	return nil
+}
+
+func (a *tenantArgs[J]) read(b []byte) error {
 	var raw struct {
 		TenantID json.RawMessage `json:"tenant_id"`
 		Job      json.RawMessage `json:"job"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
-		a.malformed = fmt.Errorf("%w: the job's arguments are not a JSON object: %w", errMalformedArgs, err)
-		return nil
+		return fmt.Errorf("%w: the job's arguments are not a JSON object: %w", errMalformedArgs, err)
 	}
 	id, err := canonicalTenantID(raw.TenantID)
 	if err != nil {
-		a.malformed = err
-		return nil
+		return err
 	}
 	a.TenantID = id
-	a.malformed = decodeJob(raw.Job, &a.Job)
-	return nil
+	return decodeJob(raw.Job, &a.Job)
 }
 
 // systemArgs is what the queue stores for a system job: no tenant.
@@ -101,15 +103,18 @@ func (systemArgs[J]) Kind() string { var j J; return j.Kind() }
 // UnmarshalJSON reads the stored arguments and never fails, as tenantArgs' does.
 func (a *systemArgs[J]) UnmarshalJSON(b []byte) error {
 	*a = systemArgs[J]{}
+	a.malformed = a.read(b)
+	return nil
+}
+
+func (a *systemArgs[J]) read(b []byte) error {
 	var raw struct {
 		Job json.RawMessage `json:"job"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
-		a.malformed = fmt.Errorf("%w: the job's arguments are not a JSON object: %w", errMalformedArgs, err)
-		return nil
+		return fmt.Errorf("%w: the job's arguments are not a JSON object: %w", errMalformedArgs, err)
 	}
-	a.malformed = decodeJob(raw.Job, &a.Job)
-	return nil
+	return decodeJob(raw.Job, &a.Job)
 }
 
 // errMalformedArgs marks a job whose stored arguments no attempt can read.

@@ -30,7 +30,8 @@ func TestThroughPooler(t *testing.T) {
 			db := pgtest.New(t)
 			var env map[string]string
 			if login == "dedicated serving login" {
-				env = map[string]string{"DATABASE_URL": db.ServingLoginURL(t)}
+				// The workers, through the same pooler, as a login of the queue role.
+				env = map[string]string{"DATABASE_URL": db.ServingLoginURL(t), "JOB_DATABASE_URL": db.QueueLoginURL(t)}
 			}
 			s := startServiceOn(t, db, env)
 			requireNoForeignRowsUnderLoad(t, s, 2000)

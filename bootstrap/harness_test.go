@@ -50,6 +50,7 @@ func launch(t *testing.T, db pgtest.Database, extraEnv map[string]string, opts .
 	t.Helper()
 	env := map[string]string{
 		"DATABASE_URL":       db.ServingURL(t),
+		"JOB_DATABASE_URL":   db.WorkersURL(t),
 		"DATABASE_ADMIN_URL": db.URL,
 		"HTTP_ADDR":          "127.0.0.1:0",
 		"LOG_LEVEL":          "error",

@@ -25,7 +25,7 @@ func BenchmarkCitusVersusDirect(b *testing.B) {
 		b.Fatalf("%s=%s is not a Citus coordinator", CitusURLEnv, citusURL)
 	}
 	directSrv := startServer(b, direct, nil)
-	citusSrv := startServer(b, distributed, map[string]string{"DATABASE_URL": distributed.ServingURL(b), "DATABASE_ADMIN_URL": distributed.URL})
+	citusSrv := startServer(b, distributed, map[string]string{"DATABASE_URL": distributed.ServingURL(b), "JOB_DATABASE_URL": distributed.WorkersURL(b), "DATABASE_ADMIN_URL": distributed.URL})
 	s := measure(b, []target{
 		{name: "direct PostgreSQL", url: directSrv.base + fullPath, headers: directSrv.headerSets(b, slugs("direct", 10))},
 		{name: "Citus, two workers", url: citusSrv.base + fullPath, headers: citusSrv.headerSets(b, slugs("citus", 10))},

@@ -357,3 +357,14 @@ func (d Database) QueueDB(t testing.TB) *postgres.DB {
 	t.Helper()
 	return d.open(t, d.QueueLoginURL(t), "")
 }
+
+// WorkersURL is the URL the job workers of a test instance log in with (JOB_DATABASE_URL): the
+// serving URL, except on Citus, where the serving URL logs in as the serving role itself, which
+// sees no job outside a tenant transaction; there it is the queue login.
+func (d Database) WorkersURL(t testing.TB) string {
+	t.Helper()
+	if d.Citus {
+		return d.QueueLoginURL(t)
+	}
+	return d.ServingURL(t)
+}

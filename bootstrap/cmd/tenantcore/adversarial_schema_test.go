@@ -155,7 +155,7 @@ func TestServeRefusesFeatureSchemaMistakes(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, binPath, "serve")
-			cmd.Env = baseEnv(map[string]string{"DATABASE_URL": db.ServingURL(t), "DATABASE_ADMIN_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "error"})
+			cmd.Env = baseEnv(map[string]string{"DATABASE_URL": db.ServingURL(t), "JOB_DATABASE_URL": db.WorkersURL(t), "DATABASE_ADMIN_URL": db.URL, "HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "error"})
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			err := cmd.Run()

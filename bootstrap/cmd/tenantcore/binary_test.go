@@ -132,6 +132,7 @@ func serve(t *testing.T, db pgtest.Database, env map[string]string) *server {
 	all := map[string]string{
 		// Serving connections through the pooler when the test run has one; administration direct.
 		"DATABASE_URL":       db.ServingURL(t),
+		"JOB_DATABASE_URL":   db.WorkersURL(t),
 		"DATABASE_ADMIN_URL": db.URL,
 		"HTTP_ADDR":          s.addr,
 		"LOG_LEVEL":          "warn",

@@ -34,8 +34,9 @@ const (
 	RuleRewriteRule = "rewrite-rule"
 )
 
-// systemSchemas holds no object of ours. Members of extensions are left out too: an extension's
-// routines are reviewed when the extension is chosen (Citus's are), not by this check.
+// routineScope leaves out the system schemas, which hold no object of ours, and the members of
+// extensions: an extension's routines are reviewed when the extension is chosen (Citus's are),
+// not by this check.
 const routineScope = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
   AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')`
 

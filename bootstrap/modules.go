@@ -113,7 +113,7 @@ type queueDB struct{ db *postgres.DB }
 
 // newQueueDB opens the workers' pool (it also enqueues system jobs, which belong to no tenant), or
 // reuses the serving one when JOB_DATABASE_URL is DATABASE_URL.
-func newQueueDB(lc fx.Lifecycle, cfg Config, serving *postgres.DB) (queueDB, error) {
+func newQueueDB(lc fx.Lifecycle, cfg Config, serving *postgres.DB, progress *startProgress) (queueDB, error) {
 	if cfg.JobDatabaseURL == cfg.DatabaseURL {
 		return queueDB{db: serving}, nil
 	}
@@ -125,7 +125,13 @@ func newQueueDB(lc fx.Lifecycle, cfg Config, serving *postgres.DB) (queueDB, err
 	if err != nil {
 		return queueDB{}, err
 	}
-	lc.Append(fx.StopHook(db.Close))
+	lc.Append(fx.StopHook(func() {
+		if progress.completed.Load() {
+			db.Close()
+			return
+		}
+		go db.Close() // as the serving pool's: nothing ran on it
+	}))
 	return queueDB{db: db}, nil
 }
 

@@ -28,6 +28,7 @@ func TestCancellationStormThroughPooler(t *testing.T) {
 	env := map[string]string{
 		// The dedicated serving login, so that the storm can tell the serving backends from its own.
 		"DATABASE_URL":         db.ServingLoginURL(t),
+		"JOB_DATABASE_URL":     db.QueueLoginURL(t), // the serving login sees no job
 		"DATABASE_ADMIN_URL":   db.URL,
 		"HTTP_ADDR":            "127.0.0.1:0",
 		"LOG_LEVEL":            "warn",

@@ -145,8 +145,7 @@ func importTable(ctx context.Context, tx pgx.Tx, tr *tar.Reader, tbl table, tf T
 		return fmt.Errorf("%w: expected %s, found %q", ErrArchive, tf.File, hdr.Name)
 	}
 	hash := sha256.New()
-	lines := bufio.NewScanner(io.TeeReader(tr, hash))
-	lines.Buffer(make([]byte, 0, 64<<10), maxLine)
+	lines := bufio.NewReaderSize(io.TeeReader(tr, hash), 64<<10)
 	insert := tbl.insertSQL()
 	batch := make([]byte, 0, 1<<20)
 	pending := 0
@@ -164,10 +163,29 @@ func importTable(ctx context.Context, tx pgx.Tx, tr *tar.Reader, tbl table, tf T
 		return nil
 	}
 	var values []*string
-	for lines.Scan() {
-		line := lines.Bytes()
+	var line []byte
+	for {
+		chunk, err := lines.ReadSlice('\n')
+		line = append(line, chunk...)
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			if len(line) > maxLine {
+				return fmt.Errorf("%w: %s line %d is longer than %d bytes", ErrArchive, tf.File, rows+1, maxLine)
+			}
+			continue
+		case errors.Is(err, io.EOF) && len(line) > 0:
+			// Every row the exporter writes ends with a newline.
+			return fmt.Errorf("%w: %s ends in the middle of a row: the archive is truncated or altered", ErrArchive, tf.File)
+		case errors.Is(err, io.EOF):
+		case err != nil:
+			return archiveError(tf.File, err)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		row := line[:len(line)-1]
 		values = values[:0]
-		if err := json.Unmarshal(line, &values); err != nil || len(values) != len(tbl.columns) {
+		if err := json.Unmarshal(row, &values); err != nil || len(values) != len(tbl.columns) {
 			return fmt.Errorf("%w: %s line %d is not a row of %d text values", ErrArchive, tf.File, rows+1, len(tbl.columns))
 		}
 		if pending == 0 {
@@ -175,7 +193,8 @@ func importTable(ctx context.Context, tx pgx.Tx, tr *tar.Reader, tbl table, tf T
 		} else {
 			batch = append(batch, ',')
 		}
-		batch = append(batch, line...)
+		batch = append(batch, row...)
+		line = line[:0]
 		pending++
 		rows++
 		if pending == importBatch || len(batch) > 8<<20 {
@@ -186,9 +205,6 @@ func importTable(ctx context.Context, tx pgx.Tx, tr *tar.Reader, tbl table, tf T
 		if rows%progressEvery == 0 {
 			progress.report(tbl.name, rows, false)
 		}
-	}
-	if err := lines.Err(); err != nil {
-		return archiveError(tf.File, err)
 	}
 	if got := hex.EncodeToString(hash.Sum(nil)); got != tf.SHA256 {
 		return fmt.Errorf("%w: %s does not match its checksum in the manifest: altered or damaged", ErrArchive, tf.File)

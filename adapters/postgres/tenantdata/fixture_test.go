@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -52,7 +53,19 @@ func newWorld(t testing.TB) *world {
 	t.Helper()
 	db := pgtest.New(t)
 	db.Migrate(t, attachmentsTable()...)
-	return &world{t: t, db: db, owner: db.OwnerPool(t), admin: db.OwnerDB(t), ids: map[string]uuid.UUID{}}
+	return &world{t: t, db: db, owner: db.OwnerPool(t), admin: adminDB(t, db), ids: map[string]uuid.UUID{}}
+}
+
+// adminDB is the schema owner's DB the commands use: in the PgBouncer phase, through the pooler.
+func adminDB(t testing.TB, db pgtest.Database) *postgres.DB {
+	t.Helper()
+	if os.Getenv(pgtest.PoolerEnv) == "" || db.Citus {
+		return db.OwnerDB(t)
+	}
+	admin, err := postgres.Open(context.Background(), postgres.Config{URL: db.ServingURL(t), MaxConns: 4})
+	require.NoError(t, err)
+	t.Cleanup(admin.Close)
+	return admin
 }
 
 // seed creates tenant slug with n users, a notification of each, an attachment of each and a

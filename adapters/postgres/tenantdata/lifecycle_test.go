@@ -54,7 +54,7 @@ func TestExportEraseImportRoundTrip(t *testing.T) {
 	// Moving the tenant to another deployment: a fresh database of the same schema.
 	fresh := pgtest.New(t)
 	fresh.Migrate(t, attachmentsTable()...)
-	elsewhere := &world{t: t, db: fresh, owner: fresh.OwnerPool(t), admin: fresh.OwnerDB(t)}
+	elsewhere := &world{t: t, db: fresh, owner: fresh.OwnerPool(t), admin: adminDB(t, fresh)}
 	_, err = tenantdata.NewImporter(elsewhere.admin).Import(ctx, bytes.NewReader(archiveB), "", nil)
 	require.NoError(t, err)
 	again := elsewhere.export("bravo")

@@ -25,7 +25,7 @@ func TestImportRefusals(t *testing.T) {
 
 	fresh := pgtest.New(t)
 	fresh.Migrate(t, attachmentsTable()...)
-	target := fresh.OwnerDB(t)
+	target := adminDB(t, fresh)
 	pool := fresh.OwnerPool(t)
 
 	editManifest := func(edit func(m *tenantdata.Manifest)) []byte {

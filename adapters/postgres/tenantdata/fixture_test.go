@@ -199,4 +199,3 @@ func tenantCount(t testing.TB, pool *pgxpool.Pool) int64 {
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM tenants`).Scan(&n))
 	return n
 }
-

@@ -62,6 +62,9 @@ func (c CLI) tenantExport(ctx context.Context, cfg Config, args []string) error 
 	exporter := tenantdata.NewExporter(db)
 	progress := c.progress(log, "exported")
 	if *out == "-" {
+		if isTerminal(c.Stdout) {
+			return fmt.Errorf("tenant export: standard output is a terminal; redirect it or use --out FILE")
+		}
 		m, err := exporter.Export(ctx, *slug, c.Stdout, progress)
 		if err != nil {
 			return err
@@ -102,7 +105,7 @@ func (c CLI) tenantImport(ctx context.Context, cfg Config, args []string) error 
 	if *in == "" {
 		return c.usageError(synopsis)
 	}
-	var r io.Reader = c.Stdin
+	r := c.Stdin
 	if *in != "-" {
 		f, err := os.Open(*in)
 		if err != nil {
@@ -179,15 +182,23 @@ func operatorName() string {
 	return os.Getenv("USER")
 }
 
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
 // progress shows a job's advance: one rewritten line on a terminal, log lines otherwise.
 func (c CLI) progress(log *zap.Logger, verb string) tenantdata.Progress {
-	if f, ok := c.Stderr.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return func(table string, rows int64, done bool) {
-				fmt.Fprintf(f, "\r\033[K%s: %d rows %s", table, rows, verb)
-				if done {
-					fmt.Fprintln(f)
-				}
+	if isTerminal(c.Stderr) {
+		return func(table string, rows int64, done bool) {
+			fmt.Fprintf(c.Stderr, "\r\033[K%s: %d rows %s", table, rows, verb)
+			if done {
+				fmt.Fprintln(c.Stderr)
 			}
 		}
 	}

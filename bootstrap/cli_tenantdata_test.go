@@ -81,6 +81,7 @@ func TestTenantDataCommands(t *testing.T) {
 	code, out, stderr = run(nil, "tenant", "erase", "--slug", "bravo", "--confirm", "bravo", "--reason", "offboarding", "--by", "ops")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "verified that no table holds a row of tenant "+bravo.ID)
+	assert.Contains(t, out, `"finished_at": "`, "the receipt, finished")
 	require.Eventually(t, func() bool {
 		return s.do(http.MethodGet, "/api/v1/tenant", "", "X-Tenant-ID: bravo").status == http.StatusNotFound
 	}, 3*time.Second, 10*time.Millisecond, "the running instance forgets the erased tenant")

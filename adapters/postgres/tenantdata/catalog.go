@@ -137,7 +137,8 @@ ORDER BY 1, 2`, rules.Schema, names)
 	if err != nil {
 		return catalog{}, err
 	}
-	c.tables = append(ordered, *byName[queueTable])
+	ordered = append(ordered, *byName[queueTable])
+	c.tables = ordered
 	return c, nil
 }
 

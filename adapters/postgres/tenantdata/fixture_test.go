@@ -46,6 +46,9 @@ func attachmentsTable() []string {
 	),
 		"GRANT SELECT, INSERT, UPDATE, DELETE ON attachments TO tenantcore_app",
 		"ALTER TABLE attachments ADD CONSTRAINT attachments_user_fkey FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id)",
+		// Deleting a user checks that no attachment references it: without this index, each
+		// check reads the tenant's whole attachments index.
+		"CREATE INDEX attachments_user_idx ON attachments (tenant_id, user_id)",
 	)
 }
 

@@ -27,23 +27,29 @@ const (
 // retention). The preamble is the one every tenant transaction has (tenant, role, timeout), so row-
 // level security binds fn's statements; fn may narrow further (SET LOCAL ROLE). uuid.Nil sets no
 // tenant: the tenant-scoped tables then show nothing, and fn reads only what is outside them.
+// Work bound to another tenant (tenant.Bind) is refused, as for any tenant transaction.
 // Only holders of a txlend key may call it (arch rule tenant-tx-lending).
 func (db *DB) LendTenantTx(ctx context.Context, key txlend.Key, tenantID uuid.UUID, mode TenantTxMode, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	if !key.Valid() {
 		return errForgedKey
+	}
+	if tenantID != uuid.Nil {
+		if err := db.admit(ctx, tenantID); err != nil {
+			return err
+		}
 	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return Translate(err)
 	}
 	defer conn.Release()
-	pre, err := db.preamble(ctx, conn.Conn(), tenantID)
+	pre, _, err := db.preamble(ctx, conn.Conn(), tenantID, true)
 	if err != nil {
 		return err
 	}
 	if mode == Snapshot {
 		// The isolation level must be chosen before the first query, so it is part of BEGIN.
-		pre[0] = utility("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+		pre[0] = setupUtility("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 	}
 	if err := db.send(ctx, conn.Conn(), pre); err != nil {
 		rollbackConn(ctx, conn)

@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantcore/tenantcore/adapters/postgres/internal/txlend"
+	"github.com/tenantcore/tenantcore/domain/tenant"
 )
 
 // TenantTxMode is how a lent tenant transaction begins.
@@ -27,16 +29,20 @@ const (
 // retention). The preamble is the one every tenant transaction has (tenant, role, timeout), so row-
 // level security binds fn's statements; fn may narrow further (SET LOCAL ROLE). uuid.Nil sets no
 // tenant: the tenant-scoped tables then show nothing, and fn reads only what is outside them.
-// Work bound to another tenant (tenant.Bind) is refused, as for any tenant transaction.
+// Work bound to another tenant (tenant.Bind) is refused, as for any tenant transaction; an
+// unbound ctx is accepted even where the DB requires binding (a system job's, a command's).
 // Only holders of a txlend key may call it (arch rule tenant-tx-lending).
 func (db *DB) LendTenantTx(ctx context.Context, key txlend.Key, tenantID uuid.UUID, mode TenantTxMode, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	if !key.Valid() {
 		return errForgedKey
 	}
-	if tenantID != uuid.Nil {
-		if err := db.admit(ctx, tenantID); err != nil {
-			return err
-		}
+	// Work bound to another tenant is refused, as everywhere. An unbound ctx is not (rule
+	// tenant-transaction-bound guards handlers that lost their request's ctx): the caller holds a
+	// key no handler can, and names the tenant itself.
+	if bound, ok := tenant.BoundTenant(ctx); ok && bound != tenantID && tenantID != uuid.Nil {
+		detail := fmt.Sprintf("a lent tenant transaction of tenant %s inside work bound to another", tenantID)
+		db.refused(RuleOneTenant, "", detail)
+		return fmt.Errorf("%w: %s: %s", tenant.ErrCrossTenant, RuleOneTenant, detail)
 	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {

@@ -82,14 +82,16 @@ func (e *Eraser) Erase(ctx context.Context, req EraseRequest, progress Progress)
 	if err != nil {
 		return Receipt{}, err
 	}
+	// The receipt opens first: its transaction is the first of the tenant's, refused before
+	// anything changes when ctx is bound to another tenant.
+	number, err := e.begin(ctx, t.ID(), req)
+	if err != nil {
+		return Receipt{}, err
+	}
 	if t.IsActive() {
 		if _, err := e.tenants.SetTenantActive(ctx, slug, false); err != nil {
 			return Receipt{}, fmt.Errorf("deactivate %s: %w", slug, err)
 		}
-	}
-	number, err := e.begin(ctx, t.ID(), req)
-	if err != nil {
-		return Receipt{}, err
 	}
 	var cat catalog
 	if err := e.db.LendTenantTx(ctx, key, t.ID(), postgres.ReadWrite, func(ctx context.Context, tx pgx.Tx) error {

@@ -16,7 +16,7 @@ import (
 	"github.com/tenantcore/tenantcore/adapters/postgres/tenantdata"
 )
 
-// tenantDataCommands are the tenant subcommands that act on a tenant's data as a whole (ADR-024).
+// tenantDataCommands are the tenant subcommands that act on a tenant's data as a whole (ADR-025).
 func (c CLI) tenantDataCommands() map[string]func(context.Context, Config, []string) error {
 	return map[string]func(context.Context, Config, []string) error{
 		"export":   c.tenantExport,

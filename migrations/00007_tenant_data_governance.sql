@@ -1,4 +1,4 @@
--- Tenant data governance (ADR-024): the erasure receipts and the retention rules. Neither table
+-- Tenant data governance (ADR-025): the erasure receipts and the retention rules. Neither table
 -- holds a tenant's data, so both are on the exemption list (adapters/postgres/exemptions.go) and
 -- neither has a tenant_id column.
 --

@@ -18,7 +18,7 @@ type Exemption struct {
 var Exemptions = []Exemption{
 	{Table: "tenants", Reason: "the directory of tenants: read to resolve a request's tenant before any tenant is known; administered by operators' tools only"},
 	{Table: MigrationTable, Reason: "goose's record of applied migrations; readiness reads the schema version from it"},
-	// Tenant data governance (ADR-024, adapters/postgres/tenantdata).
+	// Tenant data governance (ADR-025, adapters/postgres/tenantdata).
 	{Table: "tenant_erasures", Reason: "the receipts of erased tenants: identifiers, counts, who and why, and no row of any tenant; kept after the tenant is gone, written only by operators' tools"},
 	{Table: "tenant_retention_rules", Reason: "how long each tenant-scoped table keeps its rows, one rule per table for every tenant; only migrations write it"},
 	// The job queue (adapters/postgres/jobs, River): one queue for every tenant.

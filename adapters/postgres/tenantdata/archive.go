@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// The archive is a tar stream (ADR-024): manifest.json first, then one file per table,
+// The archive is a tar stream (ADR-025): manifest.json first, then one file per table,
 // tables/<name>.jsonl, in foreign-key order (parents first, the job queue last). A table file has
 // one line per row, in primary-key order: a JSON array of the row's values in the manifest's
 // column order, each the value's PostgreSQL text form (UTC, ISO dates) as a JSON string, or null.

@@ -201,8 +201,9 @@ func Default() Policy {
 			{
 				Name: "tenant-tx-lending",
 				Why: "txlend lends a tenant transaction's connection as a pgx.Tx, past the scoped repository's filter; " +
-					"only the job runner may hold it, to insert a job in the transaction of the business write",
-				Except:      []string{"adapters/postgres/jobs"},
+					"only the job runner may hold it, to insert a job in the transaction of the business write, " +
+					"and the tenant-data jobs (export, import, erase, retention), which act on every table of one tenant",
+				Except:      []string{"adapters/postgres/jobs", "adapters/postgres/tenantdata"},
 				ExceptExact: []string{"adapters/postgres"},
 				Deny:        Set{Local: []string{"adapters/postgres/internal/txlend"}},
 			},

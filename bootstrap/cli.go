@@ -42,6 +42,11 @@ Usage:
   tenantcore tenant create --slug S --name N        create a tenant (prints JSON)
   tenantcore tenant list                            list tenants (JSON)
   tenantcore tenant activate|deactivate --slug S    change a tenant's status
+  tenantcore tenant export --slug S --out FILE|-    write tenant S's data to an archive
+  tenantcore tenant import --in FILE|- [--slug NEW] restore an archive into this database
+  tenantcore tenant erase --slug S --confirm S --reason R [--by NAME]
+                                                    erase tenant S and all its data, with a receipt
+  tenantcore tenant receipts                        list erasure receipts (JSON)
   tenantcore user create --tenant S --email E --password-stdin
                                                     create a user in tenant S (prints JSON)
   tenantcore job list --tenant S                    list tenant S's failed jobs (JSON)
@@ -286,7 +291,10 @@ func toTenantJSON(t tenant.Tenant) tenantJSON {
 
 func (c CLI) tenant(ctx context.Context, cfg Config, args []string) error {
 	if len(args) == 0 {
-		return c.usageError("tenant create|list|activate|deactivate")
+		return c.usageError("tenant create|list|activate|deactivate|export|import|erase|receipts")
+	}
+	if run, ok := c.tenantDataCommands()[args[0]]; ok {
+		return run(ctx, cfg, args[1:])
 	}
 	fs := flag.NewFlagSet("tenant "+args[0], flag.ContinueOnError)
 	var slug, name string
@@ -302,7 +310,7 @@ func (c CLI) tenant(ctx context.Context, cfg Config, args []string) error {
 	case "list":
 		synopsis = "tenant list"
 	default:
-		return c.usageError("tenant create|list|activate|deactivate")
+		return c.usageError("tenant create|list|activate|deactivate|export|import|erase|receipts")
 	}
 	if err := parseArgs(fs, args[1:], synopsis); err != nil {
 		return err

@@ -28,6 +28,7 @@ var JobsModule = fx.Module("jobs",
 		fx.Annotate(func(r *jobs.Runner) *jobs.Runner { return r }, fx.As(new(ports.JobQueue))),
 	),
 	fx.Invoke(runJobWorkers),
+	RetentionModule,
 )
 
 // WelcomeModule is the welcome notification of a new user: its store and its job kind, which

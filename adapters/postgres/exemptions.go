@@ -45,6 +45,11 @@ var Exemptions = []Exemption{
 		Reason: "the directory of tenants: read to resolve a request's tenant before any tenant is known; administered by operators' tools only"},
 	{Table: MigrationTable, Serving: []string{"SELECT"},
 		Reason: "goose's record of applied migrations; readiness reads the schema version from it"},
+	// Tenant data governance (ADR-025, adapters/postgres/tenantdata).
+	{Table: "tenant_erasures",
+		Reason: "the receipts of erased tenants: identifiers, counts, who and why, and no row of any tenant; kept after the tenant is gone, written only by operators' tools"},
+	{Table: "tenant_retention_rules", Serving: []string{"SELECT"},
+		Reason: "how long each tenant-scoped table keeps its rows, one rule per table for every tenant; only migrations write it"},
 	// The job queue (adapters/postgres/jobs, River): one queue for every tenant. Only the workers'
 	// role (tenantcore_queue) reaches all of it; the serving role reaches its tenant's jobs.
 	{Table: "river_migration", Reason: "River's record of its schema versions; only migrations write it, the workers' role reads it"},

@@ -38,7 +38,8 @@ type SystemHandler[J ports.Job] struct {
 // Registry collects the job kinds before the runner starts. Each kind is declared tenant-scoped
 // or system where it is registered, and nowhere else.
 type Registry struct {
-	kinds map[string]*kind
+	kinds    map[string]*kind
+	periodic []periodic
 }
 
 // NewRegistry returns an empty registry.

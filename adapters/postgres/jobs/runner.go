@@ -148,6 +148,7 @@ func New(db *postgres.DB, reg *Registry, tenants SystemTenants, log *zap.Logger,
 		}
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		rc.PeriodicJobs = reg.riverPeriodic()
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), rc)
 	if err != nil {

@@ -18,9 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/pgtest"
-	"github.com/tenantcore/tenantcore/migrations"
 )
 
 func TestAdversarialSchemaFaults(t *testing.T) {
@@ -77,10 +75,10 @@ func TestAdversarialSchemaFaults(t *testing.T) {
 		// Last: rolling back the users migration drops its rows for good, so only the listing
 		// (now empty) can answer 200 after it.
 		{"migrate down", func(t *testing.T) {
-			// Down to version 1, the schema before users, however many migrations follow it.
-			latest, err := postgres.LatestVersion(migrations.FS)
-			require.NoError(t, err)
-			for range latest - 1 {
+			// Down to version 1, the schema before users, however many migrations follow it
+			// (counted, not read off the last number: a number may be missing).
+			applied := strings.Count(string(cli(t, db, "", "migrate", "status")), " applied ")
+			for range applied - 1 {
 				cli(t, db, "", "migrate", "down")
 			}
 		}, func(t *testing.T) { cli(t, db, "", "migrate", "up") },

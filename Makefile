@@ -80,7 +80,7 @@ test-pgbouncer: ## The isolation, end-to-end and adversarial suites through PgBo
 	export TENANTCORE_TEST_POOLER=$$addr; \
 	echo "==> through PgBouncer at $$addr: isolation suites (both walls, filter alone; RLS alone)"; \
 	go test -race -count=1 -timeout 10m -skip '$(DIRECT_ONLY_TESTS)' ./adapters/postgres/...; \
-	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter ./adapters/postgres/...; \
+	go test -race -count=1 -timeout 5m -tags tenantcore_nofilter -skip '$(DIRECT_ONLY_TESTS)' ./adapters/postgres/...; \
 	echo "==> through PgBouncer: end-to-end and adversarial suites, 2,000-request load with 40 watching sessions, cancellations with backend terminations, a pooler crash"; \
 	go test -count=1 -timeout 10m -skip '$(DIRECT_ONLY_TESTS)' ./bootstrap/ ./bootstrap/cmd/tenantcore/
 

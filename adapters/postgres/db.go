@@ -50,6 +50,7 @@ type DB struct {
 	descriptions     *descriptionCache
 	events           Events
 	requireBinding   bool
+	telemetry        telemetry // see trace.go
 
 	// What the server is, learned on first use and kept: see sessionFacts.
 	factsMu sync.Mutex

@@ -118,7 +118,7 @@ func (r *ScopedRepository[T]) scalar(ctx context.Context, tc tenant.Context, op 
 	if err != nil {
 		return fmt.Errorf("postgres %s %s: build statement: %w", op, r.table.Name, err)
 	}
-	err = r.db.run(ctx, tc.TenantID(), statement{sql: sql, args: args, rows: func(scan func(...any) error) error {
+	err = r.db.runTraced(ctx, tc.TenantID(), op, r.table.Name, statement{sql: sql, args: args, rows: func(scan func(...any) error) error {
 		return scan(dest)
 	}})
 	return r.translate(op, err)
@@ -265,7 +265,7 @@ func Query[R any](ctx context.Context, db *DB, tc tenant.Context, s Select, scan
 		return nil, fmt.Errorf("postgres query %s: build statement: %w", s.From, err)
 	}
 	var out []R
-	err = db.run(ctx, tc.TenantID(), statement{sql: sql, args: args, rows: func(sc func(...any) error) error {
+	err = db.runTraced(ctx, tc.TenantID(), "query", s.From, statement{sql: sql, args: args, rows: func(sc func(...any) error) error {
 		v, err := scan(sc)
 		if err != nil {
 			return err

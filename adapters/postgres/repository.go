@@ -201,7 +201,7 @@ func (r *ScopedRepository[T]) DeleteForTenant(ctx context.Context, tc tenant.Con
 // rows runs one statement for tc's tenant and scans the entities it returns.
 func (r *ScopedRepository[T]) rows(ctx context.Context, tc tenant.Context, op, sql string, args []any) ([]T, error) {
 	var items []T
-	err := r.db.run(ctx, tc.TenantID(), statement{sql: sql, args: args, rows: func(scan func(...any) error) error {
+	err := r.db.runTraced(ctx, tc.TenantID(), op, r.table.Name, statement{sql: sql, args: args, rows: func(scan func(...any) error) error {
 		v, err := r.table.Scan(scan)
 		if err != nil {
 			return err
@@ -231,7 +231,7 @@ func (r *ScopedRepository[T]) exec(ctx context.Context, tc tenant.Context, op st
 		return 0, fmt.Errorf("postgres %s %s: build statement: %w", op, r.table.Name, err)
 	}
 	var n int64
-	if err := r.db.run(ctx, tc.TenantID(), statement{sql: sql, args: args, affected: &n}); err != nil {
+	if err := r.db.runTraced(ctx, tc.TenantID(), op, r.table.Name, statement{sql: sql, args: args, affected: &n}); err != nil {
 		return 0, r.translate(op, err)
 	}
 	return n, nil

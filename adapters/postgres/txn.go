@@ -84,6 +84,7 @@ func (db *DB) InTenant(ctx context.Context, tc tenant.Context, fn func(ctx conte
 
 // unit runs fn in one tenant transaction on a connection of its own.
 func (db *DB) unit(ctx context.Context, tc tenant.Context, fn func(ctx context.Context) error) (err error) {
+	defer db.traceUnit(&ctx, tc.TenantID())(&err)
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return Translate(err)

@@ -1,0 +1,160 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tenantcore/tenantcore/domain/fault"
+)
+
+// Attributes of tenant transaction spans beyond the semantic conventions' own. A span never
+// carries a statement's arguments: they are tenant data.
+const (
+	// AttrTenantID is the tenant a span works for.
+	AttrTenantID = attribute.Key("tenant.id")
+	// AttrStatementMode is the statement mode of the DB (unnamed or prepared).
+	AttrStatementMode = attribute.Key("db.mode")
+	// AttrJoined tells a statement that ran inside a unit of work from one that was a tenant
+	// transaction of its own.
+	AttrJoined = attribute.Key("tenantcore.unit_of_work.joined")
+	// AttrMethod is the repository method that issued the statement (get, list, find, …).
+	AttrMethod = attribute.Key("tenantcore.db.method")
+)
+
+// dbSystem is the older spelling of db.system.name, still the one many trace views key on.
+var dbSystem = attribute.String("db.system", "postgresql")
+
+// telemetry is what a DB reports its tenant transactions to; the zero value reports nothing.
+type telemetry struct {
+	tracer trace.Tracer
+	// usage receives the time each tenant transaction took, for the per-tenant top-K.
+	usage func(tenantID uuid.UUID, elapsed time.Duration)
+}
+
+// Instrument makes db start a span for each tenant transaction and each statement (tp nil: none)
+// and report each tenant transaction's duration to usage (nil: nowhere). Call it before db serves.
+func (db *DB) Instrument(tp trace.TracerProvider, usage func(tenantID uuid.UUID, elapsed time.Duration)) {
+	db.telemetry.usage = usage
+	db.telemetry.tracer = nil
+	if tp != nil {
+		db.telemetry.tracer = tp.Tracer("github.com/tenantcore/tenantcore/adapters/postgres")
+	}
+}
+
+// runTraced is run inside a span named for the statement (op is the repository method, table the
+// statement's main table). A statement outside a unit of work is a tenant transaction of its own,
+// whose time counts for its tenant; inside one, the unit's span and time cover it.
+func (db *DB) runTraced(ctx context.Context, tenantID uuid.UUID, op, table string, s statement) error {
+	if db.telemetry.tracer == nil && db.telemetry.usage == nil {
+		return db.run(ctx, tenantID, s)
+	}
+	tx, joined := ctx.Value(txKey{}).(*tenantTx)
+	joined = joined && tx.db == db
+	ctx, end := db.startSpan(ctx, tenantID, op, table, joined)
+	err := db.run(ctx, tenantID, s)
+	end(err)
+	return err
+}
+
+// startSpan starts the span of one statement. The returned function ends it with the statement's
+// error and, for a tenant transaction of its own, reports its duration.
+func (db *DB) startSpan(ctx context.Context, tenantID uuid.UUID, op, table string, joined bool) (context.Context, func(error)) {
+	start := time.Now()
+	var span trace.Span
+	if db.telemetry.tracer != nil {
+		verb := sqlVerb(op)
+		ctx, span = db.telemetry.tracer.Start(ctx, verb+" "+table, trace.WithSpanKind(trace.SpanKindClient))
+		if span.IsRecording() {
+			span.SetAttributes(
+				semconv.DBSystemNamePostgreSQL, dbSystem,
+				semconv.DBOperationName(verb), semconv.DBCollectionName(table),
+				semconv.DBQuerySummary(verb+" "+table),
+				AttrMethod.String(op),
+				AttrStatementMode.String(string(db.Mode())),
+				AttrJoined.Bool(joined),
+				AttrTenantID.String(tenantID.String()),
+			)
+		}
+	}
+	usage := db.telemetry.usage
+	return ctx, func(err error) {
+		if usage != nil && !joined {
+			usage(tenantID, time.Since(start))
+		}
+		if span != nil {
+			endSpan(span, err)
+		}
+	}
+}
+
+// traceUnit starts the span of a unit of work, replacing *ctx with its context; the function it
+// returns ends it with *err and reports the unit's duration. It is called as
+// defer db.traceUnit(&ctx, id)(&err), so that the span covers the whole unit.
+func (db *DB) traceUnit(ctx *context.Context, tenantID uuid.UUID) func(*error) {
+	if db.telemetry.tracer == nil && db.telemetry.usage == nil {
+		return func(*error) {}
+	}
+	start := time.Now()
+	var span trace.Span
+	if db.telemetry.tracer != nil {
+		*ctx, span = db.telemetry.tracer.Start(*ctx, "tenant transaction", trace.WithSpanKind(trace.SpanKindClient))
+		if span.IsRecording() {
+			span.SetAttributes(
+				semconv.DBSystemNamePostgreSQL, dbSystem,
+				semconv.DBOperationName("TRANSACTION"),
+				AttrStatementMode.String(string(db.Mode())),
+				AttrTenantID.String(tenantID.String()),
+			)
+		}
+	}
+	usage := db.telemetry.usage
+	return func(err *error) {
+		if usage != nil {
+			usage(tenantID, time.Since(start))
+		}
+		if span != nil {
+			endSpan(span, *err)
+		}
+	}
+}
+
+// endSpan marks a failed span with the error's kind, not its message: a driver's message can
+// quote the offending value ("Key (email)=(…) already exists"), and spans never carry tenant data.
+func endSpan(span trace.Span, err error) {
+	if err != nil {
+		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
+		span.SetStatus(codes.Error, errorType(err))
+	}
+	span.End()
+}
+
+// errorType is the domain error's code, or the Go type of any other error.
+func errorType(err error) string {
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return fe.Code()
+	}
+	return fmt.Sprintf("%T", err)
+}
+
+// sqlVerb is the SQL operation a repository method runs.
+func sqlVerb(op string) string {
+	switch op {
+	case "insert":
+		return "INSERT"
+	case "update":
+		return "UPDATE"
+	case "delete":
+		return "DELETE"
+	default: // get, list, find, count, exists, query
+		return "SELECT"
+	}
+}

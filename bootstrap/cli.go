@@ -47,6 +47,7 @@ Usage:
   tenantcore tenant erase --slug S --confirm S --reason R [--by NAME]
                                                     erase tenant S and all its data, with a receipt
   tenantcore tenant receipts                        list erasure receipts (JSON)
+  tenantcore tenant top [--url URL ...]             the busiest tenants of one or several instances
   tenantcore user create --tenant S --email E --password-stdin
                                                     create a user in tenant S (prints JSON)
   tenantcore job list --tenant S                    list tenant S's failed jobs (JSON)
@@ -86,6 +87,7 @@ func (c CLI) Main(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx, endSpan := c.traceCommand(ctx, cfg, args)
 	switch args[0] {
 	case "serve":
 		err = c.serve(ctx, cfg, args[1:])
@@ -106,9 +108,11 @@ func (c CLI) Main(args []string) int {
 	case "new":
 		err = c.newFeature(args[1:])
 	default:
+		endSpan(errUsage)
 		fmt.Fprintf(c.Stderr, "tenantcore: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+	endSpan(err)
 	var commandLine commandLineError
 	switch {
 	case errors.Is(err, errUsage):
@@ -291,7 +295,10 @@ func toTenantJSON(t tenant.Tenant) tenantJSON {
 
 func (c CLI) tenant(ctx context.Context, cfg Config, args []string) error {
 	if len(args) == 0 {
-		return c.usageError("tenant create|list|activate|deactivate|export|import|erase|receipts")
+		return c.usageError("tenant create|list|activate|deactivate|export|import|erase|receipts|top")
+	}
+	if args[0] == "top" {
+		return c.tenantTop(ctx, args[1:])
 	}
 	if run, ok := c.tenantDataCommands()[args[0]]; ok {
 		return run(ctx, cfg, args[1:])
@@ -310,7 +317,7 @@ func (c CLI) tenant(ctx context.Context, cfg Config, args []string) error {
 	case "list":
 		synopsis = "tenant list"
 	default:
-		return c.usageError("tenant create|list|activate|deactivate|export|import|erase|receipts")
+		return c.usageError("tenant create|list|activate|deactivate|export|import|erase|receipts|top")
 	}
 	if err := parseArgs(fs, args[1:], synopsis); err != nil {
 		return err

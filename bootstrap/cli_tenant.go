@@ -3,6 +3,8 @@ package bootstrap
 import (
 	"context"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tenantcore/tenantcore/adapters/logging"
 	"github.com/tenantcore/tenantcore/adapters/postgres"
 	"github.com/tenantcore/tenantcore/adapters/postgres/jobs"
@@ -47,7 +49,11 @@ func (c CLI) openTenantCommand(ctx context.Context, cfg Config, slug, reason str
 		closeAll()
 		return tenantCommand{}, nil, err
 	}
-	runner, err := commandJobs(db, log, cfg)
+	// The command's span, when tracing is on, is the parent of its transactions and enqueues.
+	span := trace.SpanFromContext(ctx)
+	span.SetAttributes(postgres.AttrTenantID.String(tc.TenantID().String()))
+	db.Instrument(span.TracerProvider(), nil)
+	runner, err := commandJobs(db, log, cfg, span.TracerProvider())
 	if err != nil {
 		closeAll()
 		return tenantCommand{}, nil, err

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tenantcore/tenantcore/adapters/token"
+	"github.com/tenantcore/tenantcore/adapters/tracing"
 )
 
 // Config is the whole configuration, read once from the environment at start. Each field is
@@ -60,6 +61,9 @@ type Config struct {
 	JWTTTL       time.Duration
 	JWTIssuer    string
 	JWTAudience  string
+
+	OTelEndpoint, OTelServiceName, OTelSampler, OTelSamplerArg string
+	TenantTopK                                                 int
 }
 
 // Bounds that no sane deployment exceeds; past them a value is a typo, not a choice.
@@ -197,6 +201,16 @@ var Variables = []Variable{
 		func(c *Config) *string { return &c.JWTIssuer }, parseClaimValue),
 	declare("JWT_AUDIENCE", "tenantcore-api", "aud claim issued and required (1–256 visible ASCII characters)",
 		func(c *Config) *string { return &c.JWTAudience }, parseClaimValue),
+	declare("OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector base URL (spans go to <url>/v1/traces); empty: no tracing, nothing exported",
+		func(c *Config) *string { return &c.OTelEndpoint }, parseOTLPEndpoint),
+	declare("OTEL_SERVICE_NAME", "tenantcore", "service.name of every span",
+		func(c *Config) *string { return &c.OTelServiceName }, parseOTelServiceName),
+	declare("OTEL_TRACES_SAMPLER", "parentbased_always_on", "which traces are recorded: "+strings.Join(tracing.Samplers, ", "),
+		func(c *Config) *string { return &c.OTelSampler }, parseOneOf(tracing.Samplers...)),
+	declare("OTEL_TRACES_SAMPLER_ARG", "", "ratio (0–1) of the traceidratio samplers; empty: 1",
+		func(c *Config) *string { return &c.OTelSamplerArg }, parseSamplerArg),
+	declare("TENANT_TOP_K", "10", "tenants named by the per-tenant usage metrics (1–1000); the rest are summed as other",
+		func(c *Config) *int { return &c.TenantTopK }, parseInt[int](1, 1000)),
 }
 
 var knownStrategies = []string{"header", "subdomain", "path", "token"}
@@ -281,6 +295,26 @@ func maskURL(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+func parseOTLPEndpoint(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	_, err := tracing.TracesURL(v)
+	return v, err
+}
+
+func parseSamplerArg(v string) (string, error) {
+	_, err := tracing.ParseSampler("traceidratio", v)
+	return v, err
+}
+
+func parseOTelServiceName(v string) (string, error) {
+	if v == "" {
+		return "", errors.New("must not be empty")
+	}
+	return v, nil
 }
 
 // parseKeysDir accepts an empty value (an ephemeral key) or an existing directory.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -53,12 +54,13 @@ func jobConfig(cfg Config, workers int) jobs.Config {
 	}
 }
 
-func newJobRunner(db *postgres.DB, queue queueDB, reg *jobs.Registry, dir ports.TenantDirectory, m *metrics.Metrics, log *zap.Logger, cfg Config) (*jobs.Runner, error) {
+func newJobRunner(db *postgres.DB, queue queueDB, reg *jobs.Registry, dir ports.TenantDirectory, m *metrics.Metrics, t Telemetry, log *zap.Logger, cfg Config) (*jobs.Runner, error) {
 	// Each job's tenant is re-checked through the same cached directory requests use, so a
 	// deactivation reaches jobs as fast as it reaches requests.
 	system := operator.NewSystem(dir, logging.NewSystemAccessLog(log.Named("jobs")))
 	jc := jobConfig(cfg, cfg.JobWorkers)
 	jc.QueueDB = queue.db
+	jc.Tracer = t.Tracer
 	return jobs.New(db, reg, system, log.Named("jobs"), m.Registerer(), jc)
 }
 
@@ -77,7 +79,7 @@ func runJobWorkers(lc fx.Lifecycle, r *jobs.Runner, cfg Config) {
 // commandJobs is the insert-only runner of a command: it enqueues (user create's welcome) and
 // administers jobs, and runs none. Its kinds are the features' own, declared as serve declares
 // them: the features' modules are built on the command's database for that alone.
-func commandJobs(db *postgres.DB, log *zap.Logger, cfg Config) (*jobs.Runner, error) {
+func commandJobs(db *postgres.DB, log *zap.Logger, cfg Config, tp trace.TracerProvider) (*jobs.Runner, error) {
 	var decls []jobs.Declaration
 	app := fx.New(
 		fx.NopLogger,
@@ -93,5 +95,7 @@ func commandJobs(db *postgres.DB, log *zap.Logger, cfg Config) (*jobs.Runner, er
 	if err != nil {
 		return nil, err
 	}
-	return jobs.New(db, reg, nil, log.Named("jobs"), prometheus.NewRegistry(), jobConfig(cfg, 0))
+	jc := jobConfig(cfg, 0)
+	jc.Tracer = tp
+	return jobs.New(db, reg, nil, log.Named("jobs"), prometheus.NewRegistry(), jc)
 }

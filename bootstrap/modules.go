@@ -295,6 +295,7 @@ type httpParams struct {
 	Readiness    *postgres.Readiness
 	Keys         *token.KeySet
 	Metrics      *metrics.Metrics
+	Telemetry    Telemetry
 	Routes       []httpapi.Route           `group:"routes"`
 	OpenAPI      []httpapi.OpenAPIFragment `group:"openapi"`
 }
@@ -325,8 +326,18 @@ func newHTTPServer(p httpParams) (*httpapi.Server, error) {
 		Routes:       p.Routes,
 		OpenAPI:      p.OpenAPI,
 		Observer:     p.Metrics,
+		Tracer:       p.Telemetry.Tracer,
+		Usage:        tenantUsage(p.Telemetry.Top),
 		Log:          p.Log,
 	})
+}
+
+// tenantUsage keeps a nil top a nil interface: the HTTP server counts nothing then.
+func tenantUsage(top *metrics.TenantTop) httpapi.TenantUsage {
+	if top == nil {
+		return nil
+	}
+	return top
 }
 
 // MetricsModule provides the Prometheus registry, served at /metrics, with the tenant cache and
@@ -371,6 +382,7 @@ func Server(cfg Config) fx.Option {
 		AuthModule,
 		fx.Options(Features...),
 		MetricsModule,
+		TelemetryModule,
 		HTTPModule,
 		// After HTTPModule: stopped first, so workers stop taking jobs while requests still run.
 		JobsModule,

@@ -88,7 +88,7 @@ func accessLog(log *zap.Logger, observe func(route string, status int, elapsed t
 				observe(route, status, elapsed)
 			}
 			st := state(c)
-			fields := make([]zap.Field, 0, 9)
+			fields := make([]zap.Field, 0, 11)
 			fields = append(fields,
 				zap.String("request_id", st.id),
 				zap.String("method", c.Request().Method),
@@ -99,6 +99,7 @@ func accessLog(log *zap.Logger, observe func(route string, status int, elapsed t
 			if st.tenantID != "" {
 				fields = append(fields, zap.String("tenant_id", st.tenantID))
 			}
+			fields = append(fields, traceFields(c.Request().Context())...)
 			switch {
 			case status >= 500:
 				fields = append(fields, zap.String("code", st.code), zap.Error(st.err))

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/tenantcore/tenantcore/application/identity"
@@ -67,7 +68,11 @@ type Deps struct {
 	OpenAPI []OpenAPIFragment
 	// Observer may be nil.
 	Observer Observer
-	Log      *zap.Logger
+	// Tracer starts the request's spans; nil starts none.
+	Tracer trace.TracerProvider
+	// Usage counts each request resolved to a tenant; nil counts nothing.
+	Usage TenantUsage
+	Log   *zap.Logger
 }
 
 // Server is the HTTP server.
@@ -82,9 +87,9 @@ type Server struct {
 }
 
 // New builds the server and its routes. Middleware order: path rewrite (pre-routing), no-store,
-// request ID, access log, panic recovery, framing check, body limit, the answer to OPTIONS *,
-// deadline; then, per route, tenant resolution and authentication, as the route builder decides
-// (see PublicRoutes).
+// request ID, server span, access log, panic recovery, framing check, body limit, the answer to
+// OPTIONS *, deadline; then, per route, tenant resolution and authentication, as the route builder
+// decides (see PublicRoutes).
 func New(cfg Config, d Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner = true
@@ -98,14 +103,27 @@ func New(cfg Config, d Deps) (*Server, error) {
 		observeResolution = d.Observer.ObserveResolution
 	}
 
+	var sp spans
+	if d.Tracer != nil {
+		sp.tracer = d.Tracer.Tracer("github.com/tenantcore/tenantcore/adapters/httpapi")
+	}
+	countTenant := func(uuid.UUID) {}
+	if d.Usage != nil {
+		countTenant = d.Usage.ObserveTenantRequest
+	}
+
 	e.Pre(tenantPath(cfg.Tenant))
 	options := &serverOptions{}
-	e.Use(noStore(), requestID(), accessLog(d.Log, observeRequest), recoverPanic(), refuseAmbiguousFraming(),
+	e.Use(noStore(), requestID())
+	if sp.tracer != nil {
+		e.Use(traceRequest(sp, cfg.Tenant.TrustedProxies))
+	}
+	e.Use(accessLog(d.Log, observeRequest), recoverPanic(), refuseAmbiguousFraming(),
 		middleware.BodyLimit(strconv.FormatInt(cfg.BodyLimit, 10)), options.answer, deadline(cfg.RequestTimeout))
 
 	// Middleware is attached per route rather than to a group: echo would otherwise run it for
 	// unknown paths under the prefix, answering tenant.required where route.not_found is right.
-	b := newRouteBuilder(e, resolveTenant(cfg.Tenant, d.Directory, d.Authenticate, observeResolution), requireAuth())
+	b := newRouteBuilder(e, resolveTenant(cfg.Tenant, d.Directory, d.Authenticate, observeResolution, sp, countTenant), requireAuth())
 	h := &handlers{current: d.Current, login: d.Login, ready: d.Readiness, jwks: d.JWKS, now: time.Now}
 	doc, err := OpenAPIDocumentWith(d.OpenAPI...)
 	if err != nil {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -8,7 +9,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tenantcore/tenantcore/application/tenancy"
 	"github.com/tenantcore/tenantcore/domain/auth"
@@ -98,7 +101,10 @@ func tenantPath(cfg TenantConfig) echo.MiddlewareFunc {
 // the Resolve use case and attaches the resulting TenantContext to the request (never to a
 // global), and its tenant_id to the request's log line. When the request carries a bearer token
 // it is verified here too, so that a token of another tenant is refused on every scoped route.
-func resolveTenant(cfg TenantConfig, dir ports.TenantDirectory, authn authenticator, observe func(strategy, outcome string)) echo.MiddlewareFunc {
+func resolveTenant(
+	cfg TenantConfig, dir ports.TenantDirectory, authn authenticator, observe func(strategy, outcome string),
+	sp spans, countTenant func(uuid.UUID),
+) echo.MiddlewareFunc {
 	//tenantlint:allow tenant-context-capability: the tenant middleware is the one place a request's identifiers become its TenantContext
 	resolve := tenancy.NewResolve(dir)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -111,7 +117,7 @@ func resolveTenant(cfg TenantConfig, dir ports.TenantDirectory, authn authentica
 			raw, hasToken := bearerToken(c)
 			var principal auth.Principal
 			if hasToken {
-				if principal, err = authn.Handle(c.Request().Context(), raw); err != nil {
+				if principal, err = authenticate(c.Request().Context(), sp, authn, raw); err != nil {
 					observe(StrategyToken, outcomeOf(err))
 					return err
 				}
@@ -120,8 +126,11 @@ func resolveTenant(cfg TenantConfig, dir ports.TenantDirectory, authn authentica
 			if len(ids) == 0 && hasToken && cfg.has(StrategyToken) {
 				ids = append(ids, tenancy.Identifier{Strategy: StrategyToken, Value: principal.TenantID.String()})
 			}
+			// The tenant cache marks the resolution span with its hit or miss.
+			resolveCtx, span := sp.start(c.Request().Context(), "tenant.resolve", trace.SpanKindInternal)
 			//tenantlint:allow tenant-context-capability: the identifiers come from the request's tenant strategies and its verified token only
-			tc, err := resolve.Handle(c.Request().Context(), tenancy.ResolveInput{Identifiers: ids})
+			tc, err := resolve.Handle(resolveCtx, tenancy.ResolveInput{Identifiers: ids})
+			endResolveSpan(span, ids, tc, err)
 			if err == nil && hasToken && principal.TenantID != tc.TenantID() {
 				err = tenant.ErrMismatch
 			}
@@ -136,9 +145,38 @@ func resolveTenant(cfg TenantConfig, dir ports.TenantDirectory, authn authentica
 			if st := state(c); st != nil {
 				st.tenantID = tc.TenantID().String()
 			}
+			if span := trace.SpanFromContext(c.Request().Context()); span.IsRecording() {
+				span.SetAttributes(attrTenantID.String(tc.TenantID().String()))
+			}
+			countTenant(tc.TenantID())
 			return next(c)
 		}
 	}
+}
+
+// endResolveSpan ends the tenant resolution span (nil: none) with the source and the tenant.
+func endResolveSpan(span trace.Span, ids []tenancy.Identifier, tc tenant.Context, err error) {
+	if span != nil && span.IsRecording() {
+		span.SetAttributes(attrSource.String(firstStrategy(ids)))
+		if err == nil {
+			span.SetAttributes(attrTenantID.String(tc.TenantID().String()))
+		}
+	}
+	endSpan(span, err)
+}
+
+// authenticate verifies a bearer token inside the authentication span.
+func authenticate(ctx context.Context, sp spans, authn authenticator, raw string) (auth.Principal, error) {
+	ctx, span := sp.start(ctx, "authenticate", trace.SpanKindInternal)
+	p, err := authn.Handle(ctx, raw)
+	if span != nil && span.IsRecording() {
+		span.SetAttributes(attrAuthScheme.String("bearer"))
+		if err == nil {
+			span.SetAttributes(attrTenantID.String(p.TenantID.String()))
+		}
+	}
+	endSpan(span, err)
+	return p, err
 }
 
 func firstStrategy(ids []tenancy.Identifier) string {

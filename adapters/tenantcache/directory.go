@@ -124,8 +124,10 @@ func New(inner ports.TenantDirectory, cfg Config) *Directory {
 func (d *Directory) TenantBySlug(ctx context.Context, slug tenant.Slug) (tenant.Tenant, error) {
 	k := key{slug: slug.String()}
 	if t, ok, err := d.cached(k); ok {
+		markSpan(ctx, err)
 		return t, err
 	}
+	markSpan(ctx, errMiss)
 	return d.load(ctx, k, "s:", k.slug, func(ctx context.Context) (tenant.Tenant, error) {
 		return d.inner.TenantBySlug(ctx, slug)
 	})
@@ -135,8 +137,10 @@ func (d *Directory) TenantBySlug(ctx context.Context, slug tenant.Slug) (tenant.
 func (d *Directory) TenantByID(ctx context.Context, id uuid.UUID) (tenant.Tenant, error) {
 	k := key{id: id}
 	if t, ok, err := d.cached(k); ok {
+		markSpan(ctx, err)
 		return t, err
 	}
+	markSpan(ctx, errMiss)
 	return d.load(ctx, k, "i:", id.String(), func(ctx context.Context) (tenant.Tenant, error) {
 		return d.inner.TenantByID(ctx, id)
 	})

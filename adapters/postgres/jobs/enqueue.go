@@ -31,7 +31,12 @@ func (r *Runner) EnqueueMany(ctx context.Context, tc tenant.Context, js []ports.
 	return r.enqueue(ctx, tc, js, time.Time{})
 }
 
-func (r *Runner) enqueue(ctx context.Context, tc tenant.Context, js []ports.Job, at time.Time) error {
+func (r *Runner) enqueue(ctx context.Context, tc tenant.Context, js []ports.Job, at time.Time) (err error) {
+	if len(js) == 0 {
+		return nil
+	}
+	ctx, span, meta := r.spans.startEnqueue(ctx, kindName(js), tc.TenantID(), len(js))
+	defer func() { endSpan(span, "", err != nil) }()
 	params := make([]river.InsertManyParams, 0, len(js))
 	for _, j := range js {
 		k, err := r.kindOf(j)
@@ -48,10 +53,7 @@ func (r *Runner) enqueue(ctx context.Context, tc tenant.Context, js []ports.Job,
 		if !ok {
 			return job.ErrUnknownKind.WithDetail(fmt.Sprintf("%T claims kind %s, registered for another type", j, k.name))
 		}
-		params = append(params, river.InsertManyParams{Args: args, InsertOpts: r.insertOpts(k, at)})
-	}
-	if len(params) == 0 {
-		return nil
+		params = append(params, river.InsertManyParams{Args: args, InsertOpts: r.insertOpts(k, at, meta)})
 	}
 	return r.db.LendTx(ctx, key, tc, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := r.client.InsertManyTx(ctx, tx, params)
@@ -61,7 +63,12 @@ func (r *Runner) enqueue(ctx context.Context, tc tenant.Context, js []ports.Job,
 
 // EnqueueSystem enqueues system jobs, in one transaction of their own: a system job belongs to
 // no tenant's unit of work. A tenant-scoped kind is job.ErrTenantRequired.
-func (r *Runner) EnqueueSystem(ctx context.Context, js ...ports.Job) error {
+func (r *Runner) EnqueueSystem(ctx context.Context, js ...ports.Job) (err error) {
+	if len(js) == 0 {
+		return nil
+	}
+	ctx, span, meta := r.spans.startEnqueue(ctx, kindName(js), uuid.Nil, len(js))
+	defer func() { endSpan(span, "", err != nil) }()
 	params := make([]river.InsertManyParams, 0, len(js))
 	for _, j := range js {
 		k, err := r.kindOf(j)
@@ -75,10 +82,7 @@ func (r *Runner) EnqueueSystem(ctx context.Context, js ...ports.Job) error {
 		if !ok {
 			return job.ErrUnknownKind.WithDetail(fmt.Sprintf("%T claims kind %s, registered for another type", j, k.name))
 		}
-		params = append(params, river.InsertManyParams{Args: args, InsertOpts: r.insertOpts(k, time.Time{})})
-	}
-	if len(params) == 0 {
-		return nil
+		params = append(params, river.InsertManyParams{Args: args, InsertOpts: r.insertOpts(k, time.Time{}, meta)})
 	}
 	if _, err := r.client.InsertMany(ctx, params); err != nil {
 		return postgres.Translate(err)
@@ -97,6 +101,27 @@ func (r *Runner) kindOf(j ports.Job) (*kind, error) {
 	return k, nil
 }
 
-func (r *Runner) insertOpts(k *kind, at time.Time) *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: k.maxAttempts, ScheduledAt: at}
+// insertOpts are a job's insert options; meta carries the enqueuing trace (nil: none).
+func (r *Runner) insertOpts(k *kind, at time.Time, meta []byte) *river.InsertOpts {
+	return &river.InsertOpts{MaxAttempts: k.maxAttempts, ScheduledAt: at, Metadata: meta}
+}
+
+// kindName names an enqueue's span: the kind of its jobs, or "jobs" for a mix of kinds.
+func kindName(js []ports.Job) string {
+	name := ""
+	for _, j := range js {
+		if j == nil {
+			continue
+		}
+		switch {
+		case name == "":
+			name = j.Kind()
+		case name != j.Kind():
+			return "jobs"
+		}
+	}
+	if name == "" {
+		return "jobs"
+	}
+	return name
 }

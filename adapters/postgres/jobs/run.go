@@ -43,9 +43,11 @@ type tenantRun struct {
 //
 // The TenantContext is a local of this call: nothing of it outlives the attempt, so the worker
 // goroutine that runs the next job starts with none.
-func (r *Runner) runTenantJob(ctx context.Context, row *rivertype.JobRow, tenantID uuid.UUID, run tenantRun) error {
-	log := r.log.With(zap.String("job_kind", row.Kind), zap.Int64("job_id", row.ID),
-		zap.String("tenant_id", tenantID.String()), zap.Int("attempt", row.Attempt))
+func (r *Runner) runTenantJob(ctx context.Context, row *rivertype.JobRow, tenantID uuid.UUID, run tenantRun) (err error) {
+	ctx, span := r.spans.startRun(ctx, row, tenantID)
+	defer func() { endSpan(span, attemptOutcome(row, err), err != nil) }()
+	log := r.log.With(append([]zap.Field{zap.String("job_kind", row.Kind), zap.Int64("job_id", row.ID),
+		zap.String("tenant_id", tenantID.String()), zap.Int("attempt", row.Attempt)}, traceFields(ctx)...)...)
 	if tenantID == uuid.Nil {
 		r.metrics.outcome(row.Kind, outcomeCancelled)
 		log.Error("job cancelled: a tenant-scoped job names no tenant")
@@ -94,10 +96,13 @@ func (r *Runner) cancelMalformed(row *rivertype.JobRow, err error) error {
 }
 
 // runSystemJob runs one attempt of a system job: no tenant, no TenantContext.
-func (r *Runner) runSystemJob(ctx context.Context, row *rivertype.JobRow, work func(context.Context) error, discarded func(context.Context, error) error) error {
-	log := r.log.With(zap.String("job_kind", row.Kind), zap.Int64("job_id", row.ID), zap.Int("attempt", row.Attempt))
+func (r *Runner) runSystemJob(ctx context.Context, row *rivertype.JobRow, work func(context.Context) error, discarded func(context.Context, error) error) (err error) {
+	ctx, span := r.spans.startRun(ctx, row, uuid.Nil)
+	defer func() { endSpan(span, attemptOutcome(row, err), err != nil) }()
+	log := r.log.With(append([]zap.Field{zap.String("job_kind", row.Kind), zap.Int64("job_id", row.ID),
+		zap.Int("attempt", row.Attempt)}, traceFields(ctx)...)...)
 	started := time.Now()
-	err := protect(func() error { return work(ctx) })
+	err = protect(func() error { return work(ctx) })
 	return r.finish(ctx, log, row, started, err, discarded)
 }
 
@@ -129,6 +134,25 @@ func (r *Runner) finish(ctx context.Context, log *zap.Logger, row *rivertype.Job
 		log.Warn("job attempt failed, will retry", zap.Error(err))
 	}
 	return err
+}
+
+// attemptOutcome names how an attempt ended, for its span: the outcome label of the jobs metric,
+// where the error alone tells it.
+func attemptOutcome(row *rivertype.JobRow, err error) string {
+	var cancel *rivertype.JobCancelError
+	var snooze *rivertype.JobSnoozeError
+	switch {
+	case err == nil:
+		return outcomeCompleted
+	case errors.As(err, &snooze):
+		return outcomeSnoozed
+	case errors.As(err, &cancel):
+		return outcomeCancelled
+	case row.Attempt >= row.MaxAttempts:
+		return outcomeDiscarded
+	default:
+		return outcomeFailed
+	}
 }
 
 // protect turns a handler's panic into an error, so that the outcome is recorded and the attempt

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/tenantcore/tenantcore/adapters/postgres"
@@ -60,6 +61,8 @@ type Config struct {
 	// refuses anything else). Jobs are always enqueued, listed and retried in the serving DB's
 	// tenant transactions.
 	QueueDB *postgres.DB
+	// Tracer starts a span for each enqueue and each attempt; nil starts none.
+	Tracer trace.TracerProvider
 }
 
 func (c Config) withDefaults() Config {
@@ -102,6 +105,7 @@ type Runner struct {
 	log     *zap.Logger
 	metrics *metrics
 	slots   *tenantSlots
+	spans   spans
 	cfg     Config
 }
 
@@ -127,7 +131,7 @@ func New(db *postgres.DB, reg *Registry, tenants SystemTenants, log *zap.Logger,
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{db: db, kinds: reg.kinds, tenants: tenants, log: log, metrics: m, slots: newTenantSlots(cfg.TenantConcurrency), cfg: cfg}
+	r := &Runner{db: db, kinds: reg.kinds, tenants: tenants, log: log, metrics: m, slots: newTenantSlots(cfg.TenantConcurrency), spans: newSpans(cfg.Tracer), cfg: cfg}
 	rc := &river.Config{
 		Logger:              riverLogger(log),
 		PollOnly:            true,

@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"context"
+	"net/netip"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+)
+
+// Attributes of the request's spans beyond the semantic conventions' own.
+const (
+	attrTenantID   = attribute.Key("tenant.id")
+	attrRequestID  = attribute.Key("tenantcore.request_id")
+	attrSource     = attribute.Key("tenant.resolution.source")
+	attrOutcome    = attribute.Key("tenantcore.outcome")
+	attrAuthScheme = attribute.Key("tenantcore.auth.scheme")
+)
+
+// TenantUsage counts requests per tenant, for the per-tenant top-K.
+type TenantUsage interface {
+	ObserveTenantRequest(tenantID uuid.UUID)
+}
+
+// spans starts the request's spans; the zero value starts none, at no cost.
+type spans struct {
+	tracer trace.Tracer
+}
+
+func (s spans) start(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
+	if s.tracer == nil {
+		return ctx, nil
+	}
+	return s.tracer.Start(ctx, name, trace.WithSpanKind(kind))
+}
+
+// endSpan ends span (nil: none) with err's problem code, never its message: a message can carry
+// what the client sent.
+func endSpan(span trace.Span, err error) {
+	if span == nil {
+		return
+	}
+	if err != nil {
+		code := outcomeOf(err)
+		span.SetAttributes(attrOutcome.String(code))
+		span.SetStatus(codes.Error, code)
+	}
+	span.End()
+}
+
+// traceContext is the W3C Trace Context propagator (traceparent, tracestate).
+var traceContext = propagation.TraceContext{}
+
+// traceRequest starts the HTTP server span of each request. An incoming traceparent is followed
+// only from a trusted proxy (TRUSTED_PROXIES): anyone else could graft our spans onto a trace of
+// their making, or force sampling of every request they send.
+func traceRequest(s spans, trusted []netip.Prefix) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			ctx := req.Context()
+			if fromTrustedPeer(req.RemoteAddr, trusted) {
+				ctx = traceContext.Extract(ctx, propagation.HeaderCarrier(req.Header))
+			}
+			route := c.Path()
+			name := req.Method
+			if route != "" {
+				name += " " + route
+			}
+			ctx, span := s.start(ctx, name, trace.SpanKindServer)
+			if span.IsRecording() {
+				span.SetAttributes(
+					semconv.HTTPRequestMethodKey.String(req.Method),
+					semconv.URLPath(req.URL.Path),
+					semconv.URLScheme("http"),
+				)
+				if route != "" {
+					span.SetAttributes(semconv.HTTPRoute(route))
+				}
+				if st := state(c); st != nil {
+					span.SetAttributes(attrRequestID.String(st.id))
+				}
+			}
+			c.SetRequest(req.WithContext(ctx))
+			err := next(c)
+			if err != nil {
+				// Answer now, so that the span records the status the client gets.
+				c.Error(err)
+			}
+			status := c.Response().Status
+			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
+			if status >= 500 {
+				span.SetStatus(codes.Error, "")
+			}
+			span.End()
+			return nil
+		}
+	}
+}
+
+// traceFields are the trace_id and span_id of ctx's span for a log line, or none.
+func traceFields(ctx context.Context) []zap.Field {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return nil
+	}
+	return []zap.Field{zap.String("trace_id", sc.TraceID().String()), zap.String("span_id", sc.SpanID().String())}
+}

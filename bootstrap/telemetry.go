@@ -1,0 +1,55 @@
+package bootstrap
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/fx"
+
+	"github.com/tenantcore/tenantcore/adapters/metrics"
+	"github.com/tenantcore/tenantcore/adapters/postgres"
+	"github.com/tenantcore/tenantcore/adapters/tracing"
+)
+
+// Telemetry is what instruments the service: the tracer provider of every span and the per-tenant
+// top-K. The zero value instruments nothing; the overhead benchmark measures against it.
+type Telemetry struct {
+	// Tracer is the SDK's provider when OTEL_EXPORTER_OTLP_ENDPOINT is set, a no-op one otherwise.
+	Tracer trace.TracerProvider
+	// Top counts requests and tenant transaction time per tenant, exposed at /metrics.
+	Top *metrics.TenantTop
+}
+
+// TelemetryModule provides tracing and the per-tenant top-K, and instruments the serving DB. Its
+// provider is stopped after everything that makes spans, so the last spans are flushed.
+var TelemetryModule = fx.Module("telemetry",
+	fx.Provide(newTracing, newTelemetry),
+	fx.Invoke(instrumentDB),
+)
+
+func newTracing(lc fx.Lifecycle, cfg Config) (*tracing.Provider, error) {
+	p, err := tracing.New(context.Background(), tracingConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(p.Shutdown))
+	return p, nil
+}
+
+func tracingConfig(cfg Config) tracing.Config {
+	return tracing.Config{Endpoint: cfg.OTelEndpoint, ServiceName: cfg.OTelServiceName, Sampler: cfg.OTelSampler, SamplerArg: cfg.OTelSamplerArg}
+}
+
+func newTelemetry(p *tracing.Provider, m *metrics.Metrics, cfg Config) Telemetry {
+	top := metrics.NewTenantTop(cfg.TenantTopK)
+	m.Registerer().MustRegister(top)
+	return Telemetry{Tracer: p.TracerProvider(), Top: top}
+}
+
+func instrumentDB(db *postgres.DB, t Telemetry) {
+	if t.Top == nil {
+		db.Instrument(t.Tracer, nil)
+		return
+	}
+	db.Instrument(t.Tracer, t.Top.ObserveTransaction)
+}

@@ -69,6 +69,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{Rule: "tenant-test-mint", Package: "application/signup", File: "application/signup/forge.go", Import: module + "/domain/tenant/tenanttest"},
 		{Rule: "tenant-tx-lending", Package: "adapters/postgres/tenants", File: "adapters/postgres/tenants/lend.go", Import: module + "/adapters/postgres/internal/txlend"},
 		{Rule: "operator-only-in-bootstrap", Package: "adapters/http", File: "adapters/http/listing.go", Import: module + "/application/operator"},
+		{Rule: "telemetry-sdk-in-tracing", Package: "adapters/http", File: "adapters/http/telemetry.go", Import: "go.opentelemetry.io/otel/sdk/trace"},
 		{Rule: architecture.LayerRule, Package: "tools/x"},
 	}
 	assert.ElementsMatch(t, want, withoutDetail(got), "got:%s", report(got))

@@ -208,6 +208,14 @@ func Default() Policy {
 				Deny:        Set{Local: []string{"adapters/postgres/internal/txlend"}},
 			},
 			{
+				Name: "telemetry-sdk-in-tracing",
+				Why: "the OpenTelemetry SDK and its exporters are set up once, by adapters/tracing and bootstrap; " +
+					"everything else uses the otel API, which costs nothing until a provider is configured",
+				Except:      []string{"adapters/tracing", "bootstrap"},
+				Deny:        Set{Paths: []string{"go.opentelemetry.io/otel/sdk", "go.opentelemetry.io/otel/exporters"}},
+				TestsExempt: true,
+			},
+			{
 				Name: "operator-only-in-bootstrap",
 				Why: "operator lists every tenant and makes TenantContexts without a request; " +
 					"only commands and jobs wired in bootstrap may use it, never request code",

@@ -5,6 +5,7 @@ module github.com/tenantcore/tenantcore
 go 1.26
 
 require (
+	go.opentelemetry.io/otel/sdk v1.0.0
 	github.com/google/uuid v1.0.0
 	github.com/jackc/pgx/v5 v5.0.0
 	github.com/labstack/echo/v4 v4.0.0
@@ -14,6 +15,7 @@ require (
 )
 
 replace (
+	go.opentelemetry.io/otel/sdk => ../stubs/otelsdk
 	github.com/google/uuid => ../stubs/uuid
 	github.com/jackc/pgx/v5 => ../stubs/pgx
 	github.com/labstack/echo/v4 => ../stubs/echo

@@ -5,6 +5,7 @@ module github.com/tenantcore/tenantcore
 go 1.26
 
 require (
+	go.opentelemetry.io/otel/sdk v1.0.0
 	github.com/Masterminds/squirrel v1.0.0
 	github.com/jackc/pgx/v5 v5.0.0
 	github.com/labstack/echo/v4 v4.0.0
@@ -13,6 +14,7 @@ require (
 )
 
 replace (
+	go.opentelemetry.io/otel/sdk => ../stubs/otelsdk
 	github.com/Masterminds/squirrel => ../stubs/squirrel
 	github.com/jackc/pgx/v5 => ../stubs/pgx
 	github.com/labstack/echo/v4 => ../stubs/echo

@@ -1,0 +1,2 @@
+// Package trace is an empty stand-in so fixtures can import the OpenTelemetry SDK without the network.
+package trace

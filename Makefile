@@ -141,17 +141,17 @@ migrate-new: ## Create migrations/NNNNN_<name>.sql (NAME=add_something)
 	printf -- '-- +goose Up\n\n-- +goose Down\n' > "$$file"; \
 	echo "created $$file"
 
-bench: ## Micro-benchmarks, then the load runs (full stack vs baseline, pool sizes, PgBouncer, Citus, 10 vs 10,000 tenants)
+bench: ## Micro-benchmarks, then the load runs (full stack vs baseline, tracing overhead, pool sizes, PgBouncer, Citus, 10 vs 10,000 tenants)
 	@url=$$($(PG_URL)); \
 	export DATABASE_URL=$$url; \
 	if citus=$$($(CITUS_URL_SH) 2>/dev/null); then export CITUS_URL=$$citus; \
 	else echo "==> no Citus to compare with: BenchmarkCitusVersusDirect will skip (set CITUS_URL or install the extension)"; fi; \
 	echo "==> micro-benchmarks"; \
-	go test -run '^$$' -bench . -benchmem -skip 'FullStack|TenantScale|PoolSize|ThroughPgBouncer|CitusVersusDirect|TenantData' ./...; \
+	go test -run '^$$' -bench . -benchmem -skip 'FullStack|TenantScale|PoolSize|ThroughPgBouncer|CitusVersusDirect|TenantData|TracingOverhead' ./...; \
 	echo "==> tenant data: export and import at 10,000 and 1,000,000 rows, erasure of 100,000 rows under load"; \
 	go test -run '^$$' -bench 'TenantData' -benchtime 1x -timeout 60m ./adapters/postgres/tenantdata/; \
-	echo "==> load: full stack vs hand-written baseline, pool sizes, PgBouncer, Citus, and tenant scale"; \
-	go test -run '^$$' -bench 'FullStack|PoolSize|ThroughPgBouncer|CitusVersusDirect|TenantScale' -benchtime 1x -timeout 30m ./bootstrap/loadbench/
+	echo "==> load: full stack vs hand-written baseline, tracing overhead, pool sizes, PgBouncer, Citus, and tenant scale"; \
+	go test -run '^$$' -bench 'FullStack|TracingOverhead|PoolSize|ThroughPgBouncer|CitusVersusDirect|TenantScale' -benchtime 1x -timeout 30m ./bootstrap/loadbench/
 
 ci: ## Run lint, then test (what .ci/run does once PostgreSQL is up)
 	$(MAKE) lint

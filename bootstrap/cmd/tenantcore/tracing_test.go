@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -129,6 +130,37 @@ func childrenOf(spans []*tracepb.Span, parent *tracepb.Span) map[string]*tracepb
 	return out
 }
 
+// logTree logs the spans under root, indented, with the attributes a reader looks for first: the
+// sample trace of the README comes from here.
+func logTree(t *testing.T, spans []*tracepb.Span, root *tracepb.Span) {
+	t.Helper()
+	var b strings.Builder
+	var walk func(s *tracepb.Span, depth int)
+	walk = func(s *tracepb.Span, depth int) {
+		fmt.Fprintf(&b, "%s%s [%s %.2f ms]", strings.Repeat("  ", depth), s.GetName(),
+			strings.TrimPrefix(s.GetKind().String(), "SPAN_KIND_"), float64(s.GetEndTimeUnixNano()-s.GetStartTimeUnixNano())/1e6)
+		for _, kv := range s.GetAttributes() {
+			switch kv.GetKey() {
+			case "tenant.id", "tenant.cache", "tenant.resolution.source", "db.mode", "tenantcore.unit_of_work.joined",
+				"http.response.status_code", "tenantcore.job.attempt", "tenantcore.job.outcome":
+				fmt.Fprintf(&b, " %s=%s", kv.GetKey(), spanAttr(s, kv.GetKey()))
+			}
+		}
+		for _, l := range s.GetLinks() {
+			fmt.Fprintf(&b, " link=%s/%s", hex.EncodeToString(l.GetTraceId()), hex.EncodeToString(l.GetSpanId()))
+		}
+		b.WriteString("\n")
+		for _, c := range spans {
+			if bytes.Equal(c.GetTraceId(), s.GetTraceId()) && bytes.Equal(c.GetParentSpanId(), s.GetSpanId()) {
+				walk(c, depth+1)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "trace %s\n", hex.EncodeToString(root.GetTraceId()))
+	walk(root, 0)
+	t.Log(b.String())
+}
+
 // cliTraced runs one command of the binary with extra environment.
 func cliTraced(t *testing.T, db pgtest.Database, env map[string]string, stdin string, args ...string) []byte {
 	t.Helper()
@@ -199,6 +231,7 @@ func TestTracesReachAnOTLPCollector(t *testing.T) {
 
 	t.Run("one request's tree", func(t *testing.T) {
 		server := find(spans, isRequest)
+		logTree(t, spans, server)
 		assert.Equal(t, "GET /api/v1/users", server.GetName())
 		assert.Equal(t, tracepb.Span_SPAN_KIND_SERVER, server.GetKind())
 		assert.Equal(t, acme.ID, spanAttr(server, "tenant.id"))
@@ -246,9 +279,11 @@ func TestTracesReachAnOTLPCollector(t *testing.T) {
 			return s.GetName() == "tenantcore user create" && bytes.Equal(s.GetTraceId(), send.GetTraceId())
 		})
 		require.NotNil(t, command, "the enqueue belongs to the command's trace")
+		logTree(t, spans, command)
 		assert.Equal(t, acme.ID, spanAttr(command, "tenant.id"))
 
 		run := find(spans, named("process identity.welcome"))
+		logTree(t, spans, run)
 		assert.Equal(t, tracepb.Span_SPAN_KIND_CONSUMER, run.GetKind())
 		assert.Equal(t, acme.ID, spanAttr(run, "tenant.id"))
 		assert.Equal(t, "completed", spanAttr(run, "tenantcore.job.outcome"))

@@ -14,8 +14,9 @@ import (
 
 // No metric here carries a tenant label, and none may gain one: every tenant would add its own
 // series to every metric, so the cardinality would grow with the customer base and eventually
-// take the monitoring system down. Per-tenant usage belongs in the logs, whose request lines
-// carry tenant_id. Every label below takes its values from a small, fixed set instead.
+// take the monitoring system down. Every label below takes its values from a small, fixed set
+// instead. Per-tenant usage has its own metrics (TenantTop, topk.go), whose tenant_id label names
+// at most K tenants and "other", however many tenants there are.
 
 // Metrics records the service's metrics on its own registry rather than the global default one,
 // so that tests and several instances in one process never collide over registrations.

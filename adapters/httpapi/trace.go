@@ -73,19 +73,18 @@ func traceRequest(s spans, trusted []netip.Prefix) echo.MiddlewareFunc {
 			if route != "" {
 				name += " " + route
 			}
-			ctx, span := s.start(ctx, name, trace.SpanKindServer)
+			ctx, span := s.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer))
 			if span.IsRecording() {
-				span.SetAttributes(
-					semconv.HTTPRequestMethodKey.String(req.Method),
-					semconv.URLPath(req.URL.Path),
-					semconv.URLScheme("http"),
-				)
+				// Built only for a recording span: with tracing off, a request pays for none of it.
+				attrs := make([]attribute.KeyValue, 0, 5)
+				attrs = append(attrs, semconv.HTTPRequestMethodKey.String(req.Method), semconv.URLPath(req.URL.Path), semconv.URLScheme("http"))
 				if route != "" {
-					span.SetAttributes(semconv.HTTPRoute(route))
+					attrs = append(attrs, semconv.HTTPRoute(route))
 				}
 				if st := state(c); st != nil {
-					span.SetAttributes(attrRequestID.String(st.id))
+					attrs = append(attrs, attrRequestID.String(st.id))
 				}
+				span.SetAttributes(attrs...)
 			}
 			c.SetRequest(req.WithContext(ctx))
 			err := next(c)

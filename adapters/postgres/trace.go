@@ -73,10 +73,10 @@ func (db *DB) startSpan(ctx context.Context, tenantID uuid.UUID, op, table strin
 		verb := sqlVerb(op)
 		ctx, span = db.telemetry.tracer.Start(ctx, verb+" "+table, trace.WithSpanKind(trace.SpanKindClient))
 		if span.IsRecording() {
+			// Built only for a recording span: with tracing off, a statement pays for none of it.
 			span.SetAttributes(
 				semconv.DBSystemNamePostgreSQL, dbSystem,
 				semconv.DBOperationName(verb), semconv.DBCollectionName(table),
-				semconv.DBQuerySummary(verb+" "+table),
 				AttrMethod.String(op),
 				AttrStatementMode.String(string(db.Mode())),
 				AttrJoined.Bool(joined),

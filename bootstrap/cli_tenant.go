@@ -50,10 +50,13 @@ func (c CLI) openTenantCommand(ctx context.Context, cfg Config, slug, reason str
 		return tenantCommand{}, nil, err
 	}
 	// The command's span, when tracing is on, is the parent of its transactions and enqueues.
-	span := trace.SpanFromContext(ctx)
-	span.SetAttributes(postgres.AttrTenantID.String(tc.TenantID().String()))
-	db.Instrument(span.TracerProvider(), nil)
-	runner, err := commandJobs(db, log, cfg, span.TracerProvider())
+	var tp trace.TracerProvider
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(postgres.AttrTenantID.String(tc.TenantID().String()))
+		tp = span.TracerProvider()
+		db.Instrument(tp, nil)
+	}
+	runner, err := commandJobs(db, log, cfg, tp)
 	if err != nil {
 		closeAll()
 		return tenantCommand{}, nil, err

@@ -14,7 +14,8 @@ import (
 // Telemetry is what instruments the service: the tracer provider of every span and the per-tenant
 // top-K. The zero value instruments nothing; the overhead benchmark measures against it.
 type Telemetry struct {
-	// Tracer is the SDK's provider when OTEL_EXPORTER_OTLP_ENDPOINT is set, a no-op one otherwise.
+	// Tracer is the SDK's provider when OTEL_EXPORTER_OTLP_ENDPOINT is set; nil otherwise, so that
+	// no span, not even a no-op one, is started.
 	Tracer trace.TracerProvider
 	// Top counts requests and tenant transaction time per tenant, exposed at /metrics.
 	Top *metrics.TenantTop
@@ -43,7 +44,11 @@ func tracingConfig(cfg Config) tracing.Config {
 func newTelemetry(p *tracing.Provider, m *metrics.Metrics, cfg Config) Telemetry {
 	top := metrics.NewTenantTop(cfg.TenantTopK)
 	m.Registerer().MustRegister(top)
-	return Telemetry{Tracer: p.TracerProvider(), Top: top}
+	t := Telemetry{Top: top}
+	if p.Enabled() {
+		t.Tracer = p.TracerProvider()
+	}
+	return t
 }
 
 func instrumentDB(db *postgres.DB, t Telemetry) {

@@ -71,6 +71,13 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	return &Provider{tp: tp, shutdown: tp.Shutdown}, nil
 }
 
+// Enabled reports whether spans are recorded and exported; without an endpoint they are not, and
+// instrumented code is best handed no provider at all.
+func (p *Provider) Enabled() bool {
+	_, off := p.tp.(noop.TracerProvider)
+	return !off
+}
+
 // TracerProvider is what instrumented code starts its spans from.
 func (p *Provider) TracerProvider() trace.TracerProvider { return p.tp }
 

@@ -88,7 +88,7 @@ func TestTenantTransactionSpans(t *testing.T) {
 		assert.Equal(t, trace.SpanKindClient, s.SpanKind())
 		assert.Equal(t, "postgresql", spanValue(s, "db.system.name").AsString(), s.Name())
 		assert.Equal(t, "postgresql", spanValue(s, "db.system").AsString(), s.Name())
-		assert.Equal(t, "unnamed", spanValue(s, "db.mode").AsString(), s.Name())
+		assert.Equal(t, string(serving.Mode()), spanValue(s, "db.mode").AsString(), s.Name())
 		assert.Equal(t, tc.TenantID().String(), spanValue(s, "tenant.id").AsString(), s.Name())
 		for _, kv := range s.Attributes() {
 			assert.NotContains(t, kv.Value.Emit(), email, "%s %s", s.Name(), kv.Key)

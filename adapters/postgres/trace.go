@@ -78,7 +78,6 @@ func (db *DB) startSpan(ctx context.Context, tenantID uuid.UUID, op, table strin
 				semconv.DBSystemNamePostgreSQL, dbSystem,
 				semconv.DBOperationName(verb), semconv.DBCollectionName(table),
 				AttrMethod.String(op),
-				AttrStatementMode.String(string(db.Mode())),
 				AttrJoined.Bool(joined),
 				AttrTenantID.String(tenantID.String()),
 			)
@@ -90,7 +89,7 @@ func (db *DB) startSpan(ctx context.Context, tenantID uuid.UUID, op, table strin
 			usage(tenantID, time.Since(start))
 		}
 		if span != nil {
-			endSpan(span, err)
+			db.endSpan(span, err)
 		}
 	}
 }
@@ -110,7 +109,6 @@ func (db *DB) traceUnit(ctx *context.Context, tenantID uuid.UUID) func(*error) {
 			span.SetAttributes(
 				semconv.DBSystemNamePostgreSQL, dbSystem,
 				semconv.DBOperationName("TRANSACTION"),
-				AttrStatementMode.String(string(db.Mode())),
 				AttrTenantID.String(tenantID.String()),
 			)
 		}
@@ -121,14 +119,16 @@ func (db *DB) traceUnit(ctx *context.Context, tenantID uuid.UUID) func(*error) {
 			usage(tenantID, time.Since(start))
 		}
 		if span != nil {
-			endSpan(span, *err)
+			db.endSpan(span, *err)
 		}
 	}
 }
 
 // endSpan marks a failed span with the error's kind, not its message: a driver's message can
 // quote the offending value ("Key (email)=(…) already exists"), and spans never carry tenant data.
-func endSpan(span trace.Span, err error) {
+func (db *DB) endSpan(span trace.Span, err error) {
+	// The mode after the statement: an automatic DB that met a pooler has sent it again, unnamed.
+	span.SetAttributes(AttrStatementMode.String(string(db.Mode())))
 	if err != nil {
 		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
 		span.SetStatus(codes.Error, errorType(err))

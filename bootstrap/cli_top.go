@@ -44,15 +44,18 @@ func (l *urlList) Set(v string) error {
 // tenantTop prints the busiest tenants of one or several instances, read from their /metrics and
 // summed: who uses the service, and who uses the database.
 func (c CLI) tenantTop(ctx context.Context, args []string) error {
+	const synopsis = "; usage: tenantcore tenant top [--url URL ...]"
 	fs := flag.NewFlagSet("tenant top", flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	var urls urlList
 	fs.Var(&urls, "url", "an instance's base or /metrics URL; repeat for several instances (default http://127.0.0.1:8080)")
+	// Not parseArgs: --url is the one flag meant to be given several times.
 	if err := fs.Parse(args); err != nil {
-		return errUsage
+		return commandLineError{oneLine(err) + synopsis}
 	}
 	if fs.NArg() > 0 {
-		return c.usageError("tenant top [--url URL ...]")
+		return commandLineError{fmt.Sprintf("unexpected argument %q", fs.Arg(0)) + synopsis}
 	}
 	if len(urls) == 0 {
 		urls = urlList{"http://127.0.0.1:8080/metrics"}

@@ -223,6 +223,8 @@ var ranges = map[string]struct{ documented, lo, hi, below, above, refusal string
 	"TENANT_HEADER":            {"1–64", "X", strings.Repeat("X", 64), "", strings.Repeat("X", 65), "1 to 64"},
 	"JWT_ISSUER":               {"1–256", "i", strings.Repeat("i", 256), "", strings.Repeat("i", 257), "1 to 256"},
 	"JWT_AUDIENCE":             {"1–256", "a", strings.Repeat("a", 256), "", strings.Repeat("a", 257), "1 to 256"},
+	"OTEL_TRACES_SAMPLER_ARG":  {"0–1", "0", "1", "-0.001", "1.001", "between 0 and 1"},
+	"TENANT_TOP_K":             {"1–1000", "1", "1000", "0", "1001", "between 1 and 1000"},
 }
 
 // documentedRange finds a range such as 1–1000 or 100ms–10m in a variable's meaning.

@@ -70,7 +70,7 @@ func rowSecurityRefusal(err error) (string, bool) {
 	}
 	rest := pgErr.Message[i+len(marker):]
 	if end := strings.IndexByte(rest, '"'); end >= 0 {
-		return rest[:end], true
+		return withoutShardSuffix(rest[:end]), true // on Citus a worker names its shard
 	}
 	return pgErr.TableName, true
 }

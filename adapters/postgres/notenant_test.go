@@ -95,6 +95,9 @@ SELECT tenant_id, gen_random_uuid(), id, 'welcome', email, 'Welcome' FROM users 
 	require.Equal(t, [3]int{2, 2, 3}, totals, "both tenants have rows everywhere")
 
 	t.Run("SET ROLE", func(t *testing.T) {
+		if db.Citus {
+			t.Skip("on Citus the coordinator reaches the workers as the login, not as a role it switched to: serving there is the serving login's, walked below")
+		}
 		db.AsServingRole(t, "", func(tx pgx.Tx) { look(t, tx) })
 	})
 	t.Run("serving login", func(t *testing.T) {

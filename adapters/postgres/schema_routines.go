@@ -100,6 +100,7 @@ ORDER BY 1`, role)
 	triggers, err := collectStrings(ctx, q, `
 SELECT format('%s on %s calls %s.%s(%s)', t.tgname, t.tgrelid::regclass, n.nspname, p.proname, oidvectortypes(p.proargtypes))
 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+     JOIN pg_class c ON c.oid = t.tgrelid -- on a Citus coordinator, pg_class hides the shards and their triggers
 WHERE NOT t.tgisinternal AND p.prosecdef AND `+routineScope+`
 ORDER BY 1`)
 	if err != nil {

@@ -40,7 +40,13 @@ type world struct {
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	db := pgtest.New(t)
-	return newWorldOn(t, db, db.ServingDB(t))
+	w := newWorldOn(t, db, db.ServingDB(t))
+	if db.Citus {
+		// There the serving URL logs in as the serving role itself, which reaches no job outside
+		// a tenant transaction: the workers need the queue's login, as in production.
+		w.queue = db.QueueDB(t)
+	}
+	return w
 }
 
 // newWorldWithLogins is the production setup: the serving DB logs in as the dedicated serving

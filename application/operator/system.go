@@ -30,18 +30,23 @@ func NewSystem(dir ports.TenantDirectory, log ports.SystemAccessLog) *System {
 
 // ContextBySlug returns the TenantContext of the tenant with the slug.
 func (s *System) ContextBySlug(ctx context.Context, slug, reason string) (tenant.Context, error) {
-	if strings.TrimSpace(reason) == "" {
-		return tenant.Context{}, ErrReasonRequired
-	}
-	sl, err := tenant.ParseSlug(slug)
-	if err != nil {
-		return tenant.Context{}, err
-	}
-	t, err := s.dir.TenantBySlug(ctx, sl)
+	t, err := s.bySlug(ctx, slug, reason)
 	if err != nil {
 		return tenant.Context{}, err
 	}
 	return s.issue(ctx, t, reason)
+}
+
+// bySlug loads the tenant with the slug for a system TenantContext given with a reason.
+func (s *System) bySlug(ctx context.Context, slug, reason string) (tenant.Tenant, error) {
+	if strings.TrimSpace(reason) == "" {
+		return tenant.Tenant{}, ErrReasonRequired
+	}
+	sl, err := tenant.ParseSlug(slug)
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	return s.dir.TenantBySlug(ctx, sl)
 }
 
 // InspectionContextBySlug returns the TenantContext of the tenant with the slug even while it is
@@ -49,14 +54,7 @@ func (s *System) ContextBySlug(ctx context.Context, slug, reason string) (tenant
 // (job list, job retry), so that a deactivated tenant's failed jobs can be read. An unknown
 // tenant is still refused. Work on the tenant's behalf goes through ContextBySlug.
 func (s *System) InspectionContextBySlug(ctx context.Context, slug, reason string) (tenant.Context, error) {
-	if strings.TrimSpace(reason) == "" {
-		return tenant.Context{}, ErrReasonRequired
-	}
-	sl, err := tenant.ParseSlug(slug)
-	if err != nil {
-		return tenant.Context{}, err
-	}
-	t, err := s.dir.TenantBySlug(ctx, sl)
+	t, err := s.bySlug(ctx, slug, reason)
 	if err != nil {
 		return tenant.Context{}, err
 	}

@@ -310,20 +310,27 @@ const ServingLogin = "tenantcore_serving"
 // concurrent tests may race to create it) and returns the serving URL logging in as it.
 func (d Database) ServingLoginURL(t testing.TB) string {
 	t.Helper()
+	return d.loginURL(t, ServingLogin, postgres.AppRole)
+}
+
+// loginURL makes sure the LOGIN role login exists as a member of role (nothing else) and returns
+// the serving URL (through the pooler when there is one) logging in as it.
+func (d Database) loginURL(t testing.TB, login, role string) string {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, d.URL)
 	require.NoError(t, err)
 	defer func() { _ = conn.Close(ctx) }()
 	_, err = conn.Exec(ctx, `DO $$
 BEGIN
-    CREATE ROLE `+ServingLogin+` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE `+postgres.AppRole+`;
+    CREATE ROLE `+login+` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE `+role+`;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END
 $$`)
 	require.NoError(t, err)
 	u, err := url.Parse(d.ServingURL(t))
 	require.NoError(t, err)
-	u.User = url.User(ServingLogin)
+	u.User = url.User(login)
 	return u.String()
 }
 
@@ -335,21 +342,7 @@ const QueueLogin = "tenantcore_worker"
 // pooler when there is one) logging in as it.
 func (d Database) QueueLoginURL(t testing.TB) string {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, d.URL)
-	require.NoError(t, err)
-	defer func() { _ = conn.Close(ctx) }()
-	_, err = conn.Exec(ctx, `DO $$
-BEGIN
-    CREATE ROLE `+QueueLogin+` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE `+postgres.QueueRole+`;
-EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-END
-$$`)
-	require.NoError(t, err)
-	u, err := url.Parse(d.ServingURL(t))
-	require.NoError(t, err)
-	u.User = url.User(QueueLogin)
-	return u.String()
+	return d.loginURL(t, QueueLogin, postgres.QueueRole)
 }
 
 // QueueDB opens a DB logged in as QueueLogin: what the job workers fetch jobs through.

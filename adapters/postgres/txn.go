@@ -79,7 +79,16 @@ func (db *DB) InTenant(ctx context.Context, tc tenant.Context, fn func(ctx conte
 		// Nothing of the unit was committed: once more, pooler-safe.
 		err = db.unit(ctx, tc, fn)
 	}
-	return db.translate(err)
+	return withCause(ctx, db.translate(err))
+}
+
+// withCause puts ctx's end into the chain of an error it caused: a canceled statement closes its
+// connection, and the driver then reports only "conn closed".
+func withCause(ctx context.Context, err error) error {
+	if cause := ctx.Err(); err != nil && cause != nil && !errors.Is(err, cause) {
+		return fmt.Errorf("%w (%w)", err, cause)
+	}
+	return err
 }
 
 // unit runs fn in one tenant transaction on a connection of its own.
@@ -243,7 +252,7 @@ func (db *DB) run(ctx context.Context, tenantID uuid.UUID, s statement) error {
 		// forgotten. Nothing was committed: once more, freshly described.
 		err = db.runAlone(ctx, conn, tenantID, s)
 	}
-	return db.translate(err)
+	return withCause(ctx, db.translate(err))
 }
 
 func (db *DB) runAlone(ctx context.Context, conn *pgxpool.Conn, tenantID uuid.UUID, s statement) error {

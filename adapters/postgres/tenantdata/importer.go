@@ -146,20 +146,24 @@ func importTable(ctx context.Context, tx pgx.Tx, tr *tar.Reader, tbl table, tf T
 	}
 	hash := sha256.New()
 	lines := bufio.NewReaderSize(io.TeeReader(tr, hash), 64<<10)
-	insert := tbl.insertSQL()
-	batch := make([]byte, 0, 1<<20)
+	per := tbl.rowsPerInsert()
+	full := tbl.insertSQL(per)
+	args := make([]any, 0, per*len(tbl.columns))
 	pending := 0
 	var rows int64
 	flush := func() error {
 		if pending == 0 {
 			return nil
 		}
-		batch = append(batch, ']')
-		//tenantlint:allow sql-concatenation: table, column and type names come from this database's catalog and are quoted; the rows are $1
-		if _, err := tx.Exec(ctx, insert, string(batch)); err != nil {
+		insert := full
+		if pending < per {
+			insert = tbl.insertSQL(pending)
+		}
+		//tenantlint:allow sql-concatenation: table, column and type names come from this database's catalog and are quoted; the values are parameters
+		if _, err := tx.Exec(ctx, insert, args...); err != nil {
 			return translateInsert(tbl.name, err)
 		}
-		batch, pending = batch[:0], 0
+		args, pending = args[:0], 0
 		return nil
 	}
 	var values []*string
@@ -188,16 +192,17 @@ func importTable(ctx context.Context, tx pgx.Tx, tr *tar.Reader, tbl table, tf T
 		if err := json.Unmarshal(row, &values); err != nil || len(values) != len(tbl.columns) {
 			return fmt.Errorf("%w: %s line %d is not a row of %d text values", ErrArchive, tf.File, rows+1, len(tbl.columns))
 		}
-		if pending == 0 {
-			batch = append(batch, '[')
-		} else {
-			batch = append(batch, ',')
+		for _, v := range values {
+			if v == nil {
+				args = append(args, nil)
+			} else {
+				args = append(args, *v)
+			}
 		}
-		batch = append(batch, row...)
 		line = line[:0]
 		pending++
 		rows++
-		if pending == importBatch || len(batch) > 8<<20 {
+		if pending == per {
 			if err := flush(); err != nil {
 				return err
 			}

@@ -323,7 +323,7 @@ func (d Database) loginURL(t testing.TB, login, role string) string {
 	defer func() { _ = conn.Close(ctx) }()
 	_, err = conn.Exec(ctx, `DO $$
 BEGIN
-    CREATE ROLE `+login+` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE `+role+`;
+    CREATE ROLE `+pgx.Identifier{login}.Sanitize()+` LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE `+pgx.Identifier{role}.Sanitize()+`;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END
 $$`)

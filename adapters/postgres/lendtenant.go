@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantcore/tenantcore/adapters/postgres/internal/txlend"
-	"github.com/tenantcore/tenantcore/domain/tenant"
 )
 
 // TenantTxMode is how a lent tenant transaction begins.
@@ -39,10 +37,10 @@ func (db *DB) LendTenantTx(ctx context.Context, key txlend.Key, tenantID uuid.UU
 	// Work bound to another tenant is refused, as everywhere. An unbound ctx is not (rule
 	// tenant-transaction-bound guards handlers that lost their request's ctx): the caller holds a
 	// key no handler can, and names the tenant itself.
-	if bound, ok := tenant.BoundTenant(ctx); ok && bound != tenantID && tenantID != uuid.Nil {
-		detail := fmt.Sprintf("a lent tenant transaction of tenant %s inside work bound to another", tenantID)
-		db.refused(RuleOneTenant, "", detail)
-		return fmt.Errorf("%w: %s: %s", tenant.ErrCrossTenant, RuleOneTenant, detail)
+	if tenantID != uuid.Nil {
+		if err := db.admitAs(ctx, tenantID, false); err != nil {
+			return err
+		}
 	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {

@@ -117,8 +117,14 @@ func (db *DB) unit(ctx context.Context, tc tenant.Context, fn func(ctx context.C
 // admit applies RuleOneTenant: a ctx bound to a tenant runs tenant transactions of that tenant
 // only. The refusal is an isolation violation, reported as one.
 func (db *DB) admit(ctx context.Context, tenantID uuid.UUID) error {
+	return db.admitAs(ctx, tenantID, db.requireBinding)
+}
+
+// admitAs is admit with RuleBound applied or not: key holders that name the tenant themselves
+// (LendTenantTx) may run unbound.
+func (db *DB) admitAs(ctx context.Context, tenantID uuid.UUID, requireBinding bool) error {
 	bound, ok := tenant.BoundTenant(ctx)
-	if !ok && db.requireBinding {
+	if !ok && requireBinding {
 		detail := fmt.Sprintf("a tenant transaction of tenant %s with a ctx that serves no request and no job attempt (a handler that dropped its request's ctx?)", tenantID)
 		db.refused(RuleBound, "", detail)
 		return fmt.Errorf("%w: %s: %s", tenant.ErrCrossTenant, RuleBound, detail)

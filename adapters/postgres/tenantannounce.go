@@ -17,17 +17,17 @@ import (
 type tenantAnnouncer struct {
 	db *DB
 
-	once  sync.Once
+	mu    sync.Mutex
+	known bool // only a successful detection is kept: a canceled or failed one is tried again
 	citus bool
-	err   error
 }
 
 // announce sends the trigger's notification for tenant id, now under slug (oldSlug: before the
 // change, "" for a new tenant), when the database is a Citus coordinator.
 func (a *tenantAnnouncer) announce(ctx context.Context, id uuid.UUID, slug, oldSlug string) error {
-	a.once.Do(func() { a.citus, a.err = hasCitus(ctx, a.db.pool) })
-	if a.err != nil || !a.citus {
-		return a.err
+	citus, err := a.isCitus(ctx)
+	if err != nil || !citus {
+		return err
 	}
 	payload := map[string]string{"id": id.String(), "slug": slug}
 	if oldSlug != "" {
@@ -42,4 +42,18 @@ func (a *tenantAnnouncer) announce(ctx context.Context, id uuid.UUID, slug, oldS
 		return Translate(fmt.Errorf("the change of tenant %s is committed, but the running instances were not notified (they see it within TENANT_CACHE_TTL): %w", slug, err))
 	}
 	return nil
+}
+
+func (a *tenantAnnouncer) isCitus(ctx context.Context) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.known {
+		return a.citus, nil
+	}
+	citus, err := hasCitus(ctx, a.db.pool)
+	if err != nil {
+		return false, err
+	}
+	a.known, a.citus = true, citus
+	return citus, nil
 }

@@ -29,7 +29,8 @@ type Importer struct {
 }
 
 // NewImporter returns an importer on db, the administrative DB (the schema owner's login): it
-// creates the tenant, then writes its rows as the serving role.
+// creates the tenant and writes its rows as the import role, the serving role's grants and
+// row-level security plus INSERT on tenants.
 func NewImporter(db *postgres.DB) *Importer {
 	return &Importer{db: db, tenants: postgres.NewTenantStore(db)}
 }
@@ -65,14 +66,14 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, newSlug string, pro
 		if err := matchCatalog(m, cat); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, importRole); err != nil {
+			return postgres.Translate(fmt.Errorf("switch to the import role: %w", err))
+		}
 		_, err = tx.Exec(ctx, `INSERT INTO tenants (id, slug, name, is_active, created_at, updated_at)
 VALUES ($1::uuid, $2, $3, $4, $5::timestamptz, $6::timestamptz)`,
 			m.Tenant.ID, m.Tenant.Slug, m.Tenant.Name, m.Tenant.IsActive, m.Tenant.CreatedAt, m.Tenant.UpdatedAt)
 		if err != nil {
 			return translateInsert("the tenant", err)
-		}
-		if _, err := tx.Exec(ctx, servingRole); err != nil {
-			return postgres.Translate(fmt.Errorf("switch to the serving role: %w", err))
 		}
 		for i, tf := range m.Tables {
 			if err := importTable(ctx, tx, tr, cat.tables[i], tf, progress); err != nil {

@@ -3,6 +3,8 @@ package tenantdata_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -75,6 +77,23 @@ func TestImportRefusals(t *testing.T) {
 		})
 	}
 
+	// A row naming another tenant, with the manifest's checksum made to match: the import role's
+	// row-level security refuses it, as it would refuse a request. Jobs too: the queue's policy
+	// names the serving role, and the import role is one of its members.
+	other := "0190aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee"
+	for _, file := range []string{"tables/users.jsonl", "tables/river_job.jsonl"} {
+		t.Run("a row of another tenant in "+file, func(t *testing.T) {
+			forged := rebuildConsistent(t, archive, file, func(body []byte) []byte {
+				return bytes.Replace(body, []byte(w.ids["bravo"].String()), []byte(other), 1)
+			})
+			_, err := tenantdata.NewImporter(target).Import(ctx, bytes.NewReader(forged), "", nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "row-level security")
+			assert.Zero(t, tenantCount(t, pool), "nothing written")
+			assert.Zero(t, total(rowsOf(t, pool, w.ids["bravo"])), "nothing written")
+		})
+	}
+
 	// The tenant is already here, by id, or by slug under another id.
 	_, err := tenantdata.NewImporter(w.admin).Import(ctx, bytes.NewReader(archive), "bravo-two", nil)
 	require.ErrorIs(t, err, tenantdata.ErrTenantExists)
@@ -88,4 +107,30 @@ func TestImportRefusals(t *testing.T) {
 	assert.Contains(t, err.Error(), "--slug")
 	_, err = tenantdata.NewImporter(w2.admin).Import(ctx, bytes.NewReader(archive), "bravo-two", nil)
 	require.NoError(t, err, "under a new slug")
+}
+
+// rebuildConsistent edits the table file and writes its new SHA-256 into the manifest: an archive
+// altered by someone who knows the format.
+func rebuildConsistent(t testing.TB, archive []byte, file string, edit func(body []byte) []byte) []byte {
+	t.Helper()
+	m := manifestOf(t, archive)
+	edited := edit(entries(t, archive)[file])
+	require.NotEqual(t, entries(t, archive)[file], edited, "the edit changes the file")
+	sum := sha256.Sum256(edited)
+	for i := range m.Tables {
+		if m.Tables[i].File == file {
+			m.Tables[i].SHA256 = hex.EncodeToString(sum[:])
+		}
+	}
+	manifest, err := json.Marshal(m)
+	require.NoError(t, err)
+	return rebuild(t, archive, func(name string, body []byte) []byte {
+		switch name {
+		case "manifest.json":
+			return manifest
+		case file:
+			return edited
+		}
+		return body
+	})
 }

@@ -89,7 +89,7 @@ test-citus: ## Run the Citus phase: CITUS_URL's cluster, or a local coordinator 
 	echo "==> Citus phase on $$url"; \
 	DATABASE_URL=$$url go test -count=1 -timeout 20m $(CITUS_PKGS); \
 	echo "==> Citus: the persistence packages with the application filter compiled out (RLS alone)"; \
-	DATABASE_URL=$$url go test -count=1 -timeout 10m -tags tenantcore_nofilter ./adapters/postgres/...
+	DATABASE_URL=$$url go test -count=1 -timeout 20m -tags tenantcore_nofilter ./adapters/postgres/...
 
 scaffold-check: tools ## Generate a feature into a copy of the module; lint, arch test, its tests and the route walk on it
 	@url=$$($(PG_URL)); \

@@ -18,7 +18,12 @@ func TestCitusDetectionFailureIsNotRemembered(t *testing.T) {
 	if url == "" {
 		url = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	}
-	pool, err := pgxpool.New(context.Background(), url)
+	cfg, err := pgxpool.ParseConfig(url)
+	require.NoError(t, err)
+	// Any database of the server answers whether citus is installed in it; DATABASE_URL's own
+	// may not exist (the tests make a database each).
+	cfg.ConnConfig.Database = "postgres"
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	defer pool.Close()
 	a := &tenantAnnouncer{db: &DB{pool: pool}}

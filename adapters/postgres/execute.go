@@ -309,6 +309,9 @@ func (db *DB) describe(ctx context.Context, conn *pgx.Conn, mode ExecMode, stmts
 			k++
 			descs[i] = r
 			if named {
+				// A pipeline's Prepare answers with a description that names no statement (unlike
+				// PgConn.Prepare): without its name, send would parse the text again each time.
+				r.Name, r.SQL = names[k-1], stmts[i].sql
 				prepared[stmts[i].sql] = r
 			} else {
 				// The unnamed statement is replaced by the next Parse: only its description is kept.

@@ -330,6 +330,33 @@ func TestStatementModeFollowsThePooler(t *testing.T) {
 	assert.Equal(t, postgres.ModePrepared, forced.Mode(), "a forced mode never switches")
 }
 
+// In prepared mode a statement is parsed once per connection and then executed by name: every
+// statement the connection remembers as prepared is on the server under that name.
+func TestPreparedStatementsAreExecutedByName(t *testing.T) {
+	if os.Getenv(pgtest.PoolerEnv) != "" {
+		t.Skip("behind a pooler the default mode is unnamed (TestStatementModeFollowsThePooler)")
+	}
+	ctx := context.Background()
+	db := pgtest.New(t)
+	a, _ := seedTwoTenants(t, db.OwnerPool(t))
+	tc := tenanttest.Context(t, a)
+	for _, mode := range []postgres.ExecMode{postgres.ModeAuto, postgres.ModePrepared} {
+		serving := db.ServingDBWith(t, func(c *postgres.Config) { c.Mode = mode; c.MaxConns = 1 })
+		repo := postgres.NewScopedRepository(serving, usersTable())
+		for range 3 {
+			_, err := repo.ListForTenant(ctx, tc, portsPage(5))
+			require.NoError(t, err)
+			_, err = repo.Count(ctx, tc, sq.Expr("email <> ?", "w"))
+			require.NoError(t, err)
+		}
+		remembered, onServer, err := postgres.PreparedOnServer(ctx, serving)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, len(remembered), 2, "%s: the list and the count (and the settings statement, but on Citus)", mode)
+		assert.NotContains(t, remembered, "", "%s: a statement remembered without its name is parsed again every time", mode)
+		assert.Equal(t, remembered, onServer, "%s: what the connection remembers is on the server", mode)
+	}
+}
+
 // A serving DB (RequireBinding) refuses a tenant transaction whose ctx serves no request and no
 // job attempt: a handler that dropped its request's ctx reaches no tenant's data at all.
 func TestServingRefusesUnboundTenantTransactions(t *testing.T) {

@@ -157,6 +157,10 @@ func TestCanceledStatementSendsNoCancelRequest(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(serving.Close)
 		repo := postgres.NewScopedRepository(serving, usersTable())
+		// Connected first: a deadline that ended while a loaded server was still accepting the
+		// connection would cancel nothing, and leave a connection in the pool that never closes.
+		_, err = repo.Count(context.Background(), tc, nil)
+		require.NoError(t, err)
 
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
@@ -179,11 +183,12 @@ func TestCanceledStatementSendsNoCancelRequest(t *testing.T) {
 	t.Run("statement outside a tenant transaction", func(t *testing.T) {
 		proxy := newCancelCounter(t, db.URL)
 		pool := pgtest.PoolAt(t, proxy.url(t, db.URL))
+		var one int
+		require.NoError(t, pool.QueryRow(context.Background(), "SELECT 1").Scan(&one), "connected first")
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		_, err := pool.Exec(ctx, "SELECT pg_sleep(2)")
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		var one int
 		require.NoError(t, pool.QueryRow(context.Background(), "SELECT 1").Scan(&one), "the pool serves the next statement")
 		require.Eventually(t, func() bool { return proxy.sessionsEnded.Load() >= 1 }, 10*time.Second, 10*time.Millisecond,
 			"the canceled statement's connection is closed")

@@ -15,6 +15,10 @@ import (
 // cannot bypass row-level security.
 const AppRole = "tenantcore_app"
 
+// ImportRole is AppRole plus INSERT on tenants (migration 00008): a tenant import writes the tenant
+// row and its rows as this one role.
+const ImportRole = "tenantcore_import"
+
 // Config configures a connection pool.
 type Config struct {
 	URL              string

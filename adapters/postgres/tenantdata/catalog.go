@@ -266,7 +266,7 @@ const servingRole = "SET LOCAL ROLE " + postgres.AppRole
 // importRole is the serving role plus INSERT on tenants (migration 00008): an import creates the
 // tenant row and writes its rows as one role, because on Citus a worker sees only the uncommitted
 // tenant row written over its own role's connection.
-const importRole = "SET LOCAL ROLE tenantcore_import"
+const importRole = "SET LOCAL ROLE " + postgres.ImportRole
 
 // loginRole returns to the login role, for the tables only operators' tools write.
 const loginRole = "SET LOCAL ROLE NONE"

@@ -181,7 +181,7 @@ func readRows(rr *pgconn.ResultReader, m *pgtype.Map, sink func(func(...any) err
 		}
 		for i, d := range dest {
 			if plans[i] == nil {
-				plans[i] = m.PlanScan(fields[i].DataTypeOID, fields[i].Format, d)
+				plans[i] = planScan(m, fields[i], d)
 			}
 			if err := plans[i].Scan(values[i], d); err != nil {
 				return fmt.Errorf("scan column %s: %w", fields[i].Name, err)

@@ -67,7 +67,7 @@ func (r *ScopedRepository[T]) Find(ctx context.Context, tc tenant.Context, f Fil
 	if f.ForUpdate {
 		q = q.Suffix("FOR UPDATE")
 	}
-	return r.query(ctx, tc, "find", q)
+	return r.query(ctx, tc, "find", q, 0)
 }
 
 // FindPage returns one page of tc's rows matching where, in key order, with the same tenant-bound
@@ -88,7 +88,7 @@ func (r *ScopedRepository[T]) FindPage(ctx context.Context, tc tenant.Context, w
 		}
 		q = q.Where(sq.Gt{r.table.Key: after})
 	}
-	items, err := r.query(ctx, tc, "find page", q)
+	items, err := r.query(ctx, tc, "find page", q, limit+1)
 	if err != nil {
 		return ports.Page[T]{}, err
 	}
@@ -161,10 +161,11 @@ func (r *ScopedRepository[T]) CreateMany(ctx context.Context, tc tenant.Context,
 	insert := func(ctx context.Context) error {
 		for start := 0; start < len(rows); start += per {
 			q := psql.Insert(r.table.Name).Columns(cols...).Suffix(r.returning())
-			for _, row := range rows[start:min(start+per, len(rows))] {
+			chunk := rows[start:min(start+per, len(rows))]
+			for _, row := range chunk {
 				q = q.Values(row...)
 			}
-			stored, err := r.query(ctx, tc, "insert", q)
+			stored, err := r.query(ctx, tc, "insert", q, len(chunk))
 			if err != nil {
 				return err
 			}

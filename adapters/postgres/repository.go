@@ -87,7 +87,7 @@ func (r *ScopedRepository[T]) GetForTenant(ctx context.Context, tc tenant.Contex
 		var zero T
 		return zero, err
 	}
-	items, err := r.rows(ctx, tc, "get", r.getSQL, r.args(tc, id))
+	items, err := r.rows(ctx, tc, "get", r.getSQL, r.args(tc, id), 1)
 	return r.one("get", items, err)
 }
 
@@ -129,7 +129,7 @@ func (r *ScopedRepository[T]) ListForTenant(ctx context.Context, tc tenant.Conte
 		}
 		sql, args = r.listAfterSQL, r.args(tc, after, limit+1)
 	}
-	items, err := r.rows(ctx, tc, "list", sql, args)
+	items, err := r.rows(ctx, tc, "list", sql, args, limit+1)
 	if err != nil {
 		return ports.Page[T]{}, err
 	}
@@ -181,7 +181,7 @@ func (r *ScopedRepository[T]) UpdateForTenant(ctx context.Context, tc tenant.Con
 		values := r.table.Values(next)
 		delete(values, r.table.Key) // the key and the tenant never change
 		q := psql.Update(r.table.Name).SetMap(values).Where(scoped(tc, "", sq.Eq{r.table.Key: id})).Suffix(r.returning())
-		items, err = r.query(ctx, tc, "update", q)
+		items, err = r.query(ctx, tc, "update", q, 1)
 		updated, err = r.one("update", items, err)
 		return err
 	})
@@ -193,14 +193,16 @@ func (r *ScopedRepository[T]) DeleteForTenant(ctx context.Context, tc tenant.Con
 	if err := tc.Validate(); err != nil {
 		return err
 	}
-	items, err := r.rows(ctx, tc, "delete", r.deleteSQL, r.args(tc, id))
+	items, err := r.rows(ctx, tc, "delete", r.deleteSQL, r.args(tc, id), 1)
 	_, err = r.one("delete", items, err)
 	return err
 }
 
-// rows runs one statement for tc's tenant and scans the entities it returns.
-func (r *ScopedRepository[T]) rows(ctx context.Context, tc tenant.Context, op, sql string, args []any) ([]T, error) {
-	var items []T
+// rows runs one statement for tc's tenant and scans the entities it returns, of which it expects
+// about expected.
+func (r *ScopedRepository[T]) rows(ctx context.Context, tc tenant.Context, op, sql string, args []any, expected int) ([]T, error) {
+	// A page knows how many rows it can get: its entities are copied once, not at each growth.
+	items := make([]T, 0, expected)
 	err := r.db.runTraced(ctx, tc.TenantID(), op, r.table.Name, statement{sql: sql, args: args, rows: func(scan func(...any) error) error {
 		v, err := r.table.Scan(scan)
 		if err != nil {
@@ -216,12 +218,12 @@ func (r *ScopedRepository[T]) rows(ctx context.Context, tc tenant.Context, op, s
 }
 
 // query builds q and runs it like rows.
-func (r *ScopedRepository[T]) query(ctx context.Context, tc tenant.Context, op string, q sq.Sqlizer) ([]T, error) {
+func (r *ScopedRepository[T]) query(ctx context.Context, tc tenant.Context, op string, q sq.Sqlizer, expected int) ([]T, error) {
 	sql, args, err := q.ToSql()
 	if err != nil {
 		return nil, fmt.Errorf("postgres %s %s: build statement: %w", op, r.table.Name, err)
 	}
-	return r.rows(ctx, tc, op, sql, args)
+	return r.rows(ctx, tc, op, sql, args, expected)
 }
 
 // exec builds q and runs it for tc's tenant, returning the number of rows it touched.

@@ -20,7 +20,7 @@ const flushTimeout = 5 * time.Second
 // and returns the function that ends it and flushes it. Commands that work in a tenant reach the
 // tracer through the span in ctx, so their transactions and jobs join the command's trace.
 func (c CLI) traceCommand(ctx context.Context, cfg Config, args []string) (context.Context, func(error)) {
-	if cfg.OTelEndpoint == "" || args[0] == "serve" {
+	if (cfg.OTelEndpoint == "" && cfg.OTelExport.TracesEndpoint == "") || args[0] == "serve" {
 		return ctx, func(error) {}
 	}
 	p, err := tracing.New(ctx, tracingConfig(cfg))

@@ -63,7 +63,10 @@ type Config struct {
 	JWTAudience  string
 
 	OTelEndpoint, OTelServiceName, OTelSampler, OTelSamplerArg string
-	TenantTopK                                                 int
+	// OTelExport is the rest of the standard exporter configuration (the traces endpoint,
+	// headers, timeout, compression, certificates), read as the OpenTelemetry specification says.
+	OTelExport tracing.Export
+	TenantTopK int
 }
 
 // Bounds that no sane deployment exceeds; past them a value is a typo, not a choice.
@@ -247,6 +250,11 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	if err := checkKeySet(c.JWTKeysDir, c.JWTActiveKID); err != nil {
 		return Config{}, err
 	}
+	export, err := tracing.ExportFromEnv(lookup)
+	if err != nil {
+		return Config{}, err
+	}
+	c.OTelExport = export
 	return c, nil
 }
 

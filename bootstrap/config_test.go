@@ -147,6 +147,21 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	require.ErrorContains(t, err, "JWT_ACTIVE_KID")
 	_, err = bootstrap.LoadConfig(lookup(map[string]string{"JWT_ACTIVE_KID": "k1"}))
 	require.ErrorContains(t, err, "JWT_ACTIVE_KID")
+
+	// The exporter's own variables, read as the OpenTelemetry specification says.
+	for name, value := range map[string]string{
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector:4318",
+		"OTEL_EXPORTER_OTLP_HEADERS":         "api-key",
+		"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT":  "10s",
+		"OTEL_EXPORTER_OTLP_COMPRESSION":     "zstd",
+		"OTEL_EXPORTER_OTLP_PROTOCOL":        "grpc",
+		"OTEL_EXPORTER_OTLP_CERTIFICATE":     "/nonexistent/ca.pem",
+	} {
+		_, err := bootstrap.LoadConfig(lookup(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318", name: value}))
+		require.Error(t, err, name)
+		assert.True(t, strings.HasPrefix(err.Error(), name+": "), "error %q names %s", err, name)
+		assert.NotContains(t, err.Error(), "\n")
+	}
 }
 
 // TestBadConfigurationStopsEveryCommand: the binary's answer to the review's inputs is exit code 2

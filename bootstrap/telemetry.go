@@ -14,8 +14,8 @@ import (
 // Telemetry is what instruments the service: the tracer provider of every span and the per-tenant
 // top-K. The zero value instruments nothing; the overhead benchmark measures against it.
 type Telemetry struct {
-	// Tracer is the SDK's provider when OTEL_EXPORTER_OTLP_ENDPOINT is set; nil otherwise, so that
-	// no span, not even a no-op one, is started.
+	// Tracer is the SDK's provider when OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) is set;
+	// nil otherwise, so that no span, not even a no-op one, is started.
 	Tracer trace.TracerProvider
 	// Top counts requests and tenant transaction time per tenant, exposed at /metrics.
 	Top *metrics.TenantTop
@@ -38,7 +38,7 @@ func newTracing(lc fx.Lifecycle, cfg Config) (*tracing.Provider, error) {
 }
 
 func tracingConfig(cfg Config) tracing.Config {
-	return tracing.Config{Endpoint: cfg.OTelEndpoint, ServiceName: cfg.OTelServiceName, Sampler: cfg.OTelSampler, SamplerArg: cfg.OTelSamplerArg}
+	return tracing.Config{Endpoint: cfg.OTelEndpoint, ServiceName: cfg.OTelServiceName, Sampler: cfg.OTelSampler, SamplerArg: cfg.OTelSamplerArg, Export: &cfg.OTelExport}
 }
 
 func newTelemetry(p *tracing.Provider, m *metrics.Metrics, cfg Config) Telemetry {

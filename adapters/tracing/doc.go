@@ -1,3 +1,3 @@
-// Package tracing sets up OpenTelemetry tracing: the SDK's tracer provider, its sampler and the
-// OTLP/HTTP exporter, or a no-op provider when no endpoint is configured.
+// Package tracing sets up OpenTelemetry tracing: the SDK's tracer provider, its sampler and an
+// OTLP/HTTP exporter writing spans straight to protobuf, or a no-op provider without an endpoint.
 package tracing

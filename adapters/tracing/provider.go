@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
@@ -26,13 +26,17 @@ var Samplers = []string{
 // Config is the standard OpenTelemetry configuration, read by bootstrap from the OTEL_* variables.
 type Config struct {
 	// Endpoint is OTEL_EXPORTER_OTLP_ENDPOINT, the collector's base URL; spans go to
-	// <Endpoint>/v1/traces. Empty: nothing is exported and the provider is a no-op.
+	// <Endpoint>/v1/traces unless Export.TracesEndpoint says otherwise. Both empty: nothing is
+	// exported and the provider is a no-op.
 	Endpoint string
 	// ServiceName is OTEL_SERVICE_NAME, the service.name of every span.
 	ServiceName string
 	// Sampler is OTEL_TRACES_SAMPLER (one of Samplers) and SamplerArg OTEL_TRACES_SAMPLER_ARG, the
 	// ratio of the traceidratio samplers (empty: 1).
 	Sampler, SamplerArg string
+	// Export is how spans are sent: the other OTEL_EXPORTER_OTLP_* variables. Nil: New reads them
+	// from the process environment with ExportFromEnv, as the OpenTelemetry exporter did.
+	Export *Export
 }
 
 // Provider is the process's tracer provider and what must be flushed before the process exits.
@@ -42,22 +46,33 @@ type Provider struct {
 }
 
 // New returns the provider cfg describes. Without an endpoint it starts nothing: every span is a
-// no-op, so instrumented code costs next to nothing.
-func New(ctx context.Context, cfg Config) (*Provider, error) {
-	if cfg.Endpoint == "" {
+// no-op, so instrumented code costs next to nothing. A bad OTEL_EXPORTER_OTLP_* variable is an
+// error naming it, even then: it is a mistake the operator should hear of.
+func New(_ context.Context, cfg Config) (*Provider, error) {
+	export := cfg.Export
+	if export == nil {
+		x, err := ExportFromEnv(os.LookupEnv)
+		if err != nil {
+			return nil, err
+		}
+		export = &x
+	}
+	if cfg.Endpoint == "" && export.TracesEndpoint == "" {
 		return &Provider{tp: noop.NewTracerProvider(), shutdown: func(context.Context) error { return nil }}, nil
 	}
 	sampler, err := ParseSampler(cfg.Sampler, cfg.SamplerArg)
 	if err != nil {
 		return nil, err
 	}
-	endpoint, err := TracesURL(cfg.Endpoint)
+	endpoint := export.TracesEndpoint
+	if endpoint == "" {
+		if endpoint, err = TracesURL(cfg.Endpoint); err != nil {
+			return nil, err
+		}
+	}
+	exporter, err := newOTLPExporter(endpoint, *export)
 	if err != nil {
 		return nil, err
-	}
-	exporter, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint))
-	if err != nil {
-		return nil, fmt.Errorf("otlp exporter: %w", err)
 	}
 	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(semconv.ServiceName(cfg.ServiceName)))
 	if err != nil {

@@ -1,0 +1,568 @@
+package tracing
+
+import (
+	"math"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Bits of the OTLP span and link flags above the W3C trace flags: whether the parent (or linked)
+// context is known to be remote, and if so whether it is.
+const (
+	flagHasIsRemote uint32 = 0x100
+	flagIsRemote    uint32 = 0x200
+)
+
+// spanEncoder writes a batch of spans as the bytes of an OTLP ExportTraceServiceRequest, grouped
+// as the OpenTelemetry exporter groups them: one ResourceSpans per resource, one ScopeSpans per
+// instrumentation scope within it, in order of first appearance. Its slices are kept from one
+// batch to the next, so once they have grown to the size of a batch, encoding allocates nothing.
+//
+// A nested message is written behind room for its length, which is filled in when it closes,
+// rather than sized in a first pass. The room is one byte for the leaves (attributes, values,
+// status), which nearly always fit, and for spans and their groups what the spans of the previous
+// batch took on average: only when that guess is wrong by a power of 128 is the message moved.
+type spanEncoder struct {
+	buf       []byte
+	spanSize  int // bytes per span in the previous batch
+	spanCount int
+	resources []resourceGroup
+	scopes    []scopeGroup
+	scopeOf   []int // per span of the batch: its index in scopes, -1 for a nil span
+	order     []int // span indexes grouped by scope, each group in batch order
+}
+
+type resourceGroup struct {
+	res *resource.Resource
+	key attribute.Distinct
+}
+
+type scopeGroup struct {
+	resource int
+	scope    instrumentation.Scope
+	// start is where the group's spans begin in order; count how many there are.
+	start, count int
+}
+
+// Field numbers of the OTLP messages written (opentelemetry/proto/*/v1/*.proto).
+const (
+	requestResourceSpans protowire.Number = 1
+
+	resourceSpansResource  protowire.Number = 1
+	resourceSpansScopes    protowire.Number = 2
+	resourceSpansSchemaURL protowire.Number = 3
+
+	resourceAttributes protowire.Number = 1
+
+	scopeSpansScope     protowire.Number = 1
+	scopeSpansSpans     protowire.Number = 2
+	scopeSpansSchemaURL protowire.Number = 3
+
+	scopeName       protowire.Number = 1
+	scopeVersion    protowire.Number = 2
+	scopeAttributes protowire.Number = 3
+
+	spanTraceID           protowire.Number = 1
+	spanSpanID            protowire.Number = 2
+	spanTraceState        protowire.Number = 3
+	spanParentSpanID      protowire.Number = 4
+	spanName              protowire.Number = 5
+	spanKind              protowire.Number = 6
+	spanStart             protowire.Number = 7
+	spanEnd               protowire.Number = 8
+	spanAttributes        protowire.Number = 9
+	spanDroppedAttributes protowire.Number = 10
+	spanEvents            protowire.Number = 11
+	spanDroppedEvents     protowire.Number = 12
+	spanLinks             protowire.Number = 13
+	spanDroppedLinks      protowire.Number = 14
+	spanStatus            protowire.Number = 15
+	spanFlags             protowire.Number = 16
+
+	eventTime              protowire.Number = 1
+	eventName              protowire.Number = 2
+	eventAttributes        protowire.Number = 3
+	eventDroppedAttributes protowire.Number = 4
+
+	linkTraceID           protowire.Number = 1
+	linkSpanID            protowire.Number = 2
+	linkTraceState        protowire.Number = 3
+	linkAttributes        protowire.Number = 4
+	linkDroppedAttributes protowire.Number = 5
+	linkFlags             protowire.Number = 6
+
+	statusMessage protowire.Number = 2
+	statusCode    protowire.Number = 3
+
+	keyValueKey   protowire.Number = 1
+	keyValueValue protowire.Number = 2
+
+	anyString protowire.Number = 1
+	anyBool   protowire.Number = 2
+	anyInt    protowire.Number = 3
+	anyDouble protowire.Number = 4
+	anyArray  protowire.Number = 5
+	anyKVList protowire.Number = 6
+	anyBytes  protowire.Number = 7
+
+	// Both ArrayValue and KeyValueList hold their elements in field 1.
+	listValues protowire.Number = 1
+)
+
+// encode returns the request for spans, nil when there is no span to send (nil entries are
+// skipped). The bytes are the encoder's own and valid until the next call.
+func (e *spanEncoder) encode(spans []sdktrace.ReadOnlySpan) []byte {
+	if !e.group(spans) {
+		return nil
+	}
+	e.buf = e.buf[:0]
+	for r := range e.resources {
+		count := 0
+		for s := range e.scopes {
+			if e.scopes[s].resource == r {
+				count += e.scopes[s].count
+			}
+		}
+		rs, width := e.openSized(requestResourceSpans, count*e.spanSize)
+		res := e.resources[r].res
+		if res != nil {
+			m := e.open(resourceSpansResource)
+			iter := res.Iter()
+			for iter.Next() {
+				e.keyValue(resourceAttributes, iter.Attribute())
+			}
+			e.close(m)
+		}
+		for s := range e.scopes {
+			if e.scopes[s].resource == r {
+				e.scopeSpans(spans, &e.scopes[s])
+			}
+		}
+		e.putString(resourceSpansSchemaURL, res.SchemaURL())
+		e.closeSized(rs, width)
+	}
+	e.spanSize = len(e.buf) / e.spanCount
+	return e.buf
+}
+
+// group sorts the batch by resource and scope into e.order. Consecutive spans nearly always share
+// both, so the last group is tried first and the scan is short.
+func (e *spanEncoder) group(spans []sdktrace.ReadOnlySpan) bool {
+	e.resources, e.scopes = e.resources[:0], e.scopes[:0]
+	e.scopeOf = resize(e.scopeOf, len(spans))
+	found := false
+	last := -1
+	for i, sd := range spans {
+		if sd == nil {
+			e.scopeOf[i] = -1
+			continue
+		}
+		found = true
+		res, scope := sd.Resource(), sd.InstrumentationScope()
+		if last < 0 || e.resources[e.scopes[last].resource].res != res || e.scopes[last].scope != scope {
+			last = e.findScope(e.findResource(res), scope)
+		}
+		e.scopes[last].count++
+		e.scopeOf[i] = last
+	}
+	if !found {
+		return false
+	}
+	start := 0
+	for s := range e.scopes {
+		e.scopes[s].start = start
+		start += e.scopes[s].count
+		e.scopes[s].count = 0
+	}
+	e.spanCount = start
+	e.order = resize(e.order, start)
+	for i, s := range e.scopeOf {
+		if s < 0 {
+			continue
+		}
+		g := &e.scopes[s]
+		e.order[g.start+g.count] = i
+		g.count++
+	}
+	return true
+}
+
+// findResource keys resources by their attribute set, as the OpenTelemetry exporter does: two
+// resources with the same attributes are one.
+func (e *spanEncoder) findResource(res *resource.Resource) int {
+	for r := range e.resources {
+		if e.resources[r].res == res {
+			return r
+		}
+	}
+	key := res.Equivalent()
+	for r := range e.resources {
+		if e.resources[r].key == key {
+			return r
+		}
+	}
+	e.resources = append(e.resources, resourceGroup{res: res, key: key})
+	return len(e.resources) - 1
+}
+
+func (e *spanEncoder) findScope(resource int, scope instrumentation.Scope) int {
+	for s := range e.scopes {
+		if e.scopes[s].resource == resource && e.scopes[s].scope == scope {
+			return s
+		}
+	}
+	e.scopes = append(e.scopes, scopeGroup{resource: resource, scope: scope})
+	return len(e.scopes) - 1
+}
+
+func resize(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}
+
+func (e *spanEncoder) scopeSpans(spans []sdktrace.ReadOnlySpan, g *scopeGroup) {
+	ss, width := e.openSized(resourceSpansScopes, g.count*e.spanSize)
+	if g.scope != (instrumentation.Scope{}) {
+		m := e.open(scopeSpansScope)
+		e.putString(scopeName, g.scope.Name)
+		e.putString(scopeVersion, g.scope.Version)
+		iter := g.scope.Attributes.Iter()
+		for iter.Next() {
+			e.keyValue(scopeAttributes, iter.Attribute())
+		}
+		e.close(m)
+	}
+	for _, i := range e.order[g.start : g.start+g.count] {
+		m, w := e.openSized(scopeSpansSpans, e.spanSize)
+		e.span(spans[i])
+		e.closeSized(m, w)
+	}
+	e.putString(scopeSpansSchemaURL, g.scope.SchemaURL)
+	e.closeSized(ss, width)
+}
+
+func (e *spanEncoder) span(sd sdktrace.ReadOnlySpan) {
+	sc := sd.SpanContext()
+	tid, sid := sc.TraceID(), sc.SpanID()
+	e.putBytes(spanTraceID, tid[:])
+	e.putBytes(spanSpanID, sid[:])
+	e.putTraceState(spanTraceState, sc.TraceState())
+	parent := sd.Parent()
+	if psid := parent.SpanID(); psid.IsValid() {
+		e.putBytes(spanParentSpanID, psid[:])
+	}
+	e.putString(spanName, sd.Name())
+	e.putUint(spanKind, otlpKind(sd.SpanKind()))
+	e.putTime(spanStart, sd.StartTime())
+	e.putTime(spanEnd, sd.EndTime())
+	for _, kv := range sd.Attributes() {
+		e.keyValue(spanAttributes, kv)
+	}
+	e.putCount(spanDroppedAttributes, sd.DroppedAttributes())
+	events := sd.Events()
+	for i := range events {
+		e.event(&events[i])
+	}
+	e.putCount(spanDroppedEvents, sd.DroppedEvents())
+	links := sd.Links()
+	for i := range links {
+		e.link(&links[i])
+	}
+	e.putCount(spanDroppedLinks, sd.DroppedLinks())
+	// The status is always present, as the OpenTelemetry exporter writes it, even when unset.
+	status := sd.Status()
+	m := e.open(spanStatus)
+	e.putString(statusMessage, status.Description)
+	e.putUint(statusCode, otlpStatusCode(status.Code))
+	e.close(m)
+	e.putFixed32(spanFlags, otlpFlags(sc.TraceFlags(), parent))
+}
+
+func (e *spanEncoder) event(ev *sdktrace.Event) {
+	m := e.open(spanEvents)
+	e.putTime(eventTime, ev.Time)
+	e.putString(eventName, ev.Name)
+	for _, kv := range ev.Attributes {
+		e.keyValue(eventAttributes, kv)
+	}
+	e.putCount(eventDroppedAttributes, ev.DroppedAttributeCount)
+	e.close(m)
+}
+
+func (e *spanEncoder) link(l *sdktrace.Link) {
+	m := e.open(spanLinks)
+	tid, sid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
+	e.putBytes(linkTraceID, tid[:])
+	e.putBytes(linkSpanID, sid[:])
+	// Part of OTLP's link, though the OpenTelemetry exporter leaves it out.
+	e.putTraceState(linkTraceState, l.SpanContext.TraceState())
+	for _, kv := range l.Attributes {
+		e.keyValue(linkAttributes, kv)
+	}
+	e.putCount(linkDroppedAttributes, l.DroppedAttributeCount)
+	e.putFixed32(linkFlags, otlpFlags(l.SpanContext.TraceFlags(), l.SpanContext))
+	e.close(m)
+}
+
+// otlpFlags are the W3C trace flags and whether the context that remote describes (the parent of
+// a span, the target of a link) is remote.
+func otlpFlags(flags trace.TraceFlags, remote trace.SpanContext) uint32 {
+	f := uint32(flags) | flagHasIsRemote
+	if remote.IsRemote() {
+		f |= flagIsRemote
+	}
+	return f
+}
+
+// otlpKind maps the API's span kinds, whose numbering differs from OTLP's.
+func otlpKind(k trace.SpanKind) uint64 {
+	switch k {
+	case trace.SpanKindInternal:
+		return 1
+	case trace.SpanKindServer:
+		return 2
+	case trace.SpanKindClient:
+		return 3
+	case trace.SpanKindProducer:
+		return 4
+	case trace.SpanKindConsumer:
+		return 5
+	}
+	return 0
+}
+
+// otlpStatusCode maps the API's codes, where Error and Ok are swapped relative to OTLP.
+func otlpStatusCode(c codes.Code) uint64 {
+	switch c {
+	case codes.Ok:
+		return 1
+	case codes.Error:
+		return 2
+	}
+	return 0
+}
+
+func (e *spanEncoder) keyValue(num protowire.Number, kv attribute.KeyValue) {
+	m := e.open(num)
+	e.putString(keyValueKey, string(kv.Key))
+	v := e.open(keyValueValue)
+	e.value(kv.Value)
+	e.close(v)
+	e.close(m)
+}
+
+// value writes the fields of an AnyValue. Its members belong to a oneof, so a zero value is
+// still written: false, 0 and "" are values, not absences.
+func (e *spanEncoder) value(v attribute.Value) {
+	switch v.Type() {
+	case attribute.BOOL:
+		e.tag(anyBool, protowire.VarintType)
+		e.varint(protowire.EncodeBool(v.AsBool()))
+	case attribute.INT64:
+		e.tag(anyInt, protowire.VarintType)
+		e.varint(uint64(v.AsInt64())) //nolint:gosec // int64 is written as its two's complement
+	case attribute.FLOAT64:
+		e.tag(anyDouble, protowire.Fixed64Type)
+		e.buf = protowire.AppendFixed64(e.buf, math.Float64bits(v.AsFloat64()))
+	case attribute.STRING:
+		e.putStringAlways(anyString, v.AsString())
+	case attribute.BYTESLICE:
+		e.putBytes(anyBytes, v.AsByteSlice())
+	case attribute.BOOLSLICE:
+		a := e.open(anyArray)
+		for _, b := range v.AsBoolSlice() {
+			m := e.open(listValues)
+			e.tag(anyBool, protowire.VarintType)
+			e.varint(protowire.EncodeBool(b))
+			e.close(m)
+		}
+		e.close(a)
+	case attribute.INT64SLICE:
+		a := e.open(anyArray)
+		for _, n := range v.AsInt64Slice() {
+			m := e.open(listValues)
+			e.tag(anyInt, protowire.VarintType)
+			e.varint(uint64(n)) //nolint:gosec // int64 is written as its two's complement
+			e.close(m)
+		}
+		e.close(a)
+	case attribute.FLOAT64SLICE:
+		a := e.open(anyArray)
+		for _, f := range v.AsFloat64Slice() {
+			m := e.open(listValues)
+			e.tag(anyDouble, protowire.Fixed64Type)
+			e.buf = protowire.AppendFixed64(e.buf, math.Float64bits(f))
+			e.close(m)
+		}
+		e.close(a)
+	case attribute.STRINGSLICE:
+		a := e.open(anyArray)
+		for _, s := range v.AsStringSlice() {
+			m := e.open(listValues)
+			e.putStringAlways(anyString, s)
+			e.close(m)
+		}
+		e.close(a)
+	case attribute.SLICE:
+		a := e.open(anyArray)
+		for _, item := range v.AsSlice() {
+			m := e.open(listValues)
+			e.value(item)
+			e.close(m)
+		}
+		e.close(a)
+	case attribute.MAP:
+		a := e.open(anyKVList)
+		for _, kv := range v.AsMap() {
+			e.keyValue(listValues, kv)
+		}
+		e.close(a)
+	case attribute.EMPTY:
+		// An AnyValue with no member set is the empty value.
+	default:
+		e.putStringAlways(anyString, "INVALID")
+	}
+}
+
+// open starts a length-delimited field expected to be short and returns where its content
+// begins, for close.
+func (e *spanEncoder) open(num protowire.Number) int {
+	e.tag(num, protowire.BytesType)
+	e.buf = append(e.buf, 0)
+	return len(e.buf)
+}
+
+// close writes the length of the field open returned start for.
+func (e *spanEncoder) close(start int) {
+	if n := uint64(len(e.buf) - start); n < 0x80 { //nolint:gosec // a length, never negative
+		e.buf[start-1] = byte(n)
+		return
+	}
+	e.closeSized(start, 1)
+}
+
+// openSized starts a length-delimited field with room for the length of a content of about guess
+// bytes, and returns where its content begins and the room left, for closeSized.
+func (e *spanEncoder) openSized(num protowire.Number, guess int) (start, width int) {
+	e.tag(num, protowire.BytesType)
+	width = protowire.SizeVarint(uint64(max(guess, 0)))
+	e.buf = append(e.buf, make([]byte, width)...)
+	return len(e.buf), width
+}
+
+// closeSized writes the length of the field openSized returned start and width for, moving the
+// content when the guess was wrong by a power of 128.
+func (e *spanEncoder) closeSized(start, width int) {
+	n := len(e.buf) - start
+	size := uint64(n) //nolint:gosec // a length, never negative
+	need := protowire.SizeVarint(size)
+	switch {
+	case need > width:
+		e.buf = append(e.buf, make([]byte, need-width)...)
+		copy(e.buf[start+need-width:], e.buf[start:start+n])
+	case need < width:
+		copy(e.buf[start-width+need:], e.buf[start:start+n])
+		e.buf = e.buf[:len(e.buf)-width+need]
+	}
+	protowire.AppendVarint(e.buf[:start-width], size)
+}
+
+func (e *spanEncoder) tag(num protowire.Number, typ protowire.Type) {
+	e.varint(protowire.EncodeTag(num, typ))
+}
+
+// varint writes the one-byte varints of tags and short lengths without a call.
+func (e *spanEncoder) varint(v uint64) {
+	if v < 0x80 {
+		e.buf = append(e.buf, byte(v))
+		return
+	}
+	e.buf = protowire.AppendVarint(e.buf, v)
+}
+
+func (e *spanEncoder) putBytes(num protowire.Number, b []byte) {
+	e.tag(num, protowire.BytesType)
+	e.varint(uint64(len(b)))
+	e.buf = append(e.buf, b...)
+}
+
+// putString writes a string field unless it is empty, which protobuf reads back the same.
+func (e *spanEncoder) putString(num protowire.Number, s string) {
+	if s != "" {
+		e.putStringAlways(num, s)
+	}
+}
+
+// putStringAlways writes s as valid UTF-8, each invalid byte replaced by U+FFFD: protobuf requires
+// strings to be UTF-8, and one bad attribute would otherwise make the collector refuse the batch.
+func (e *spanEncoder) putStringAlways(num protowire.Number, s string) {
+	if utf8.ValidString(s) {
+		e.tag(num, protowire.BytesType)
+		e.varint(uint64(len(s)))
+		e.buf = append(e.buf, s...)
+		return
+	}
+	m := e.open(num)
+	for _, r := range s {
+		e.buf = utf8.AppendRune(e.buf, r)
+	}
+	e.close(m)
+}
+
+// putTraceState writes the W3C tracestate header value, key=value pairs joined by commas, as the
+// API's String would build it, but without building it.
+func (e *spanEncoder) putTraceState(num protowire.Number, ts trace.TraceState) {
+	if ts.Len() == 0 {
+		return
+	}
+	m := e.open(num)
+	first := true
+	ts.Walk(func(key, value string) bool {
+		if !first {
+			e.buf = append(e.buf, ',')
+		}
+		first = false
+		e.buf = append(e.buf, key...)
+		e.buf = append(e.buf, '=')
+		e.buf = append(e.buf, value...)
+		return true
+	})
+	e.close(m)
+}
+
+func (e *spanEncoder) putUint(num protowire.Number, v uint64) {
+	if v != 0 {
+		e.tag(num, protowire.VarintType)
+		e.varint(v)
+	}
+}
+
+// putCount writes a dropped count, clamped to the uint32 of the protocol.
+func (e *spanEncoder) putCount(num protowire.Number, n int) {
+	e.putUint(num, uint64(min(max(n, 0), math.MaxUint32)))
+}
+
+func (e *spanEncoder) putFixed32(num protowire.Number, v uint32) {
+	e.tag(num, protowire.Fixed32Type)
+	e.buf = protowire.AppendFixed32(e.buf, v)
+}
+
+// putTime writes t in Unix nanoseconds, a time before 1970 (the zero time of a span not ended) as 0,
+// as the OpenTelemetry exporter does.
+func (e *spanEncoder) putTime(num protowire.Number, t time.Time) {
+	ns := uint64(max(0, t.UnixNano()))
+	if ns != 0 {
+		e.tag(num, protowire.Fixed64Type)
+		e.buf = protowire.AppendFixed64(e.buf, ns)
+	}
+}

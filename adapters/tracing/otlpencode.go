@@ -361,66 +361,59 @@ func (e *spanEncoder) keyValue(num protowire.Number, kv attribute.KeyValue) {
 	e.close(m)
 }
 
+// The AnyValue members of the scalar types.
+func (e *spanEncoder) boolValue(b bool) {
+	e.tag(anyBool, protowire.VarintType)
+	e.varint(protowire.EncodeBool(b))
+}
+
+func (e *spanEncoder) intValue(n int64) {
+	e.tag(anyInt, protowire.VarintType)
+	e.varint(uint64(n)) //nolint:gosec // int64 is written as its two's complement
+}
+
+func (e *spanEncoder) doubleValue(f float64) {
+	e.tag(anyDouble, protowire.Fixed64Type)
+	e.buf = protowire.AppendFixed64(e.buf, math.Float64bits(f))
+}
+
+func (e *spanEncoder) stringValue(s string) { e.putStringAlways(anyString, s) }
+
+// arrayValue writes an ArrayValue member holding one AnyValue per item, its fields written by put.
+func arrayValue[T any](e *spanEncoder, items []T, put func(T)) {
+	a := e.open(anyArray)
+	for _, item := range items {
+		m := e.open(listValues)
+		put(item)
+		e.close(m)
+	}
+	e.close(a)
+}
+
 // value writes the fields of an AnyValue. Its members belong to a oneof, so a zero value is
 // still written: false, 0 and "" are values, not absences.
 func (e *spanEncoder) value(v attribute.Value) {
 	switch v.Type() {
 	case attribute.BOOL:
-		e.tag(anyBool, protowire.VarintType)
-		e.varint(protowire.EncodeBool(v.AsBool()))
+		e.boolValue(v.AsBool())
 	case attribute.INT64:
-		e.tag(anyInt, protowire.VarintType)
-		e.varint(uint64(v.AsInt64())) //nolint:gosec // int64 is written as its two's complement
+		e.intValue(v.AsInt64())
 	case attribute.FLOAT64:
-		e.tag(anyDouble, protowire.Fixed64Type)
-		e.buf = protowire.AppendFixed64(e.buf, math.Float64bits(v.AsFloat64()))
+		e.doubleValue(v.AsFloat64())
 	case attribute.STRING:
-		e.putStringAlways(anyString, v.AsString())
+		e.stringValue(v.AsString())
 	case attribute.BYTESLICE:
 		e.putBytes(anyBytes, v.AsByteSlice())
 	case attribute.BOOLSLICE:
-		a := e.open(anyArray)
-		for _, b := range v.AsBoolSlice() {
-			m := e.open(listValues)
-			e.tag(anyBool, protowire.VarintType)
-			e.varint(protowire.EncodeBool(b))
-			e.close(m)
-		}
-		e.close(a)
+		arrayValue(e, v.AsBoolSlice(), e.boolValue)
 	case attribute.INT64SLICE:
-		a := e.open(anyArray)
-		for _, n := range v.AsInt64Slice() {
-			m := e.open(listValues)
-			e.tag(anyInt, protowire.VarintType)
-			e.varint(uint64(n)) //nolint:gosec // int64 is written as its two's complement
-			e.close(m)
-		}
-		e.close(a)
+		arrayValue(e, v.AsInt64Slice(), e.intValue)
 	case attribute.FLOAT64SLICE:
-		a := e.open(anyArray)
-		for _, f := range v.AsFloat64Slice() {
-			m := e.open(listValues)
-			e.tag(anyDouble, protowire.Fixed64Type)
-			e.buf = protowire.AppendFixed64(e.buf, math.Float64bits(f))
-			e.close(m)
-		}
-		e.close(a)
+		arrayValue(e, v.AsFloat64Slice(), e.doubleValue)
 	case attribute.STRINGSLICE:
-		a := e.open(anyArray)
-		for _, s := range v.AsStringSlice() {
-			m := e.open(listValues)
-			e.putStringAlways(anyString, s)
-			e.close(m)
-		}
-		e.close(a)
+		arrayValue(e, v.AsStringSlice(), e.stringValue)
 	case attribute.SLICE:
-		a := e.open(anyArray)
-		for _, item := range v.AsSlice() {
-			m := e.open(listValues)
-			e.value(item)
-			e.close(m)
-		}
-		e.close(a)
+		arrayValue(e, v.AsSlice(), e.value)
 	case attribute.MAP:
 		a := e.open(anyKVList)
 		for _, kv := range v.AsMap() {

@@ -88,6 +88,15 @@ func accessLog(log *zap.Logger, observe func(route string, status int, elapsed t
 				observe(route, status, elapsed)
 			}
 			st := state(c)
+			level := zap.InfoLevel
+			if status >= 500 {
+				level = zap.ErrorLevel
+			}
+			// Checked first: with access logs off (LOG_LEVEL=warn), a request builds no field.
+			entry := log.Check(level, "request")
+			if entry == nil {
+				return nil
+			}
 			fields := make([]zap.Field, 0, 11)
 			fields = append(fields,
 				zap.String("request_id", st.id),
@@ -103,13 +112,10 @@ func accessLog(log *zap.Logger, observe func(route string, status int, elapsed t
 			switch {
 			case status >= 500:
 				fields = append(fields, zap.String("code", st.code), zap.Error(st.err))
-				log.Error("request", fields...)
 			case st.code != "":
 				fields = append(fields, zap.String("code", st.code))
-				log.Info("request", fields...)
-			default:
-				log.Info("request", fields...)
 			}
+			entry.Write(fields...)
 			return nil
 		}
 	}

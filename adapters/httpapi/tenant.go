@@ -116,21 +116,26 @@ func resolveTenant(
 			}
 			raw, hasToken := bearerToken(c)
 			var principal auth.Principal
+			// The tenant's ID as text, made once for the spans and the log line.
+			var tenantText string
 			if hasToken {
-				if principal, err = authenticate(c.Request().Context(), sp, authn, raw); err != nil {
+				if principal, tenantText, err = authenticate(c.Request().Context(), sp, authn, raw); err != nil {
 					observe(StrategyToken, outcomeOf(err))
 					return err
 				}
 				c.Set(principalKey, principal)
 			}
 			if len(ids) == 0 && hasToken && cfg.has(StrategyToken) {
-				ids = append(ids, tenancy.Identifier{Strategy: StrategyToken, Value: principal.TenantID.String()})
+				ids = append(ids, tenancy.Identifier{Strategy: StrategyToken, Value: tenantText})
 			}
 			// The tenant cache marks the resolution span with its hit or miss.
 			resolveCtx, span := sp.start(c.Request().Context(), "tenant.resolve", trace.SpanKindInternal)
 			//tenantlint:allow tenant-context-capability: the identifiers come from the request's tenant strategies and its verified token only
 			tc, err := resolve.Handle(resolveCtx, tenancy.ResolveInput{Identifiers: ids})
-			endResolveSpan(span, ids, tc, err)
+			if err == nil && (tenantText == "" || principal.TenantID != tc.TenantID()) {
+				tenantText = tc.TenantID().String()
+			}
+			endResolveSpan(span, ids, tenantText, err)
 			if err == nil && hasToken && principal.TenantID != tc.TenantID() {
 				err = tenant.ErrMismatch
 			}
@@ -142,11 +147,9 @@ func resolveTenant(
 			// From here on the request serves this tenant alone: the database refuses any tenant
 			// transaction of another made with its ctx, whatever produced that TenantContext.
 			c.SetRequest(c.Request().WithContext(tenant.Bind(c.Request().Context(), tc)))
+			// The server span takes the tenant from here when the request is done.
 			if st := state(c); st != nil {
-				st.tenantID = tc.TenantID().String()
-			}
-			if span := trace.SpanFromContext(c.Request().Context()); span.IsRecording() {
-				span.SetAttributes(attrTenantID.String(tc.TenantID().String()))
+				st.tenantID = tenantText
 			}
 			countTenant(tc.TenantID())
 			return next(c)
@@ -155,28 +158,36 @@ func resolveTenant(
 }
 
 // endResolveSpan ends the tenant resolution span (nil: none) with the source and the tenant.
-func endResolveSpan(span trace.Span, ids []tenancy.Identifier, tc tenant.Context, err error) {
-	if span != nil && span.IsRecording() {
-		span.SetAttributes(attrSource.String(firstStrategy(ids)))
-		if err == nil {
-			span.SetAttributes(attrTenantID.String(tc.TenantID().String()))
-		}
+func endResolveSpan(span trace.Span, ids []tenancy.Identifier, tenantText string, err error) {
+	if span == nil || !span.IsRecording() {
+		endSpan(span, err)
+		return
 	}
-	endSpan(span, err)
+	if err != nil {
+		endSpan(span, err, attrSource.String(firstStrategy(ids)))
+		return
+	}
+	endSpan(span, nil, attrSource.String(firstStrategy(ids)), attrTenantID.String(tenantText))
 }
 
-// authenticate verifies a bearer token inside the authentication span.
-func authenticate(ctx context.Context, sp spans, authn authenticator, raw string) (auth.Principal, error) {
+// authenticate verifies a bearer token inside the authentication span, and returns its tenant's
+// ID as text too.
+func authenticate(ctx context.Context, sp spans, authn authenticator, raw string) (auth.Principal, string, error) {
 	ctx, span := sp.start(ctx, "authenticate", trace.SpanKindInternal)
 	p, err := authn.Handle(ctx, raw)
-	if span != nil && span.IsRecording() {
-		span.SetAttributes(attrAuthScheme.String("bearer"))
-		if err == nil {
-			span.SetAttributes(attrTenantID.String(p.TenantID.String()))
-		}
+	var tenantText string
+	if err == nil {
+		tenantText = p.TenantID.String()
 	}
-	endSpan(span, err)
-	return p, err
+	switch {
+	case span == nil || !span.IsRecording():
+		endSpan(span, err)
+	case err != nil:
+		endSpan(span, err, attrAuthScheme.String("bearer"))
+	default:
+		endSpan(span, nil, attrAuthScheme.String("bearer"), attrTenantID.String(tenantText))
+	}
+	return p, tenantText, err
 }
 
 func firstStrategy(ids []tenancy.Identifier) string {

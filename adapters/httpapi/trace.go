@@ -40,17 +40,19 @@ func (s spans) start(ctx context.Context, name string, kind trace.SpanKind) (con
 	return s.tracer.Start(ctx, name, trace.WithSpanKind(kind))
 }
 
-// endSpan ends span (nil: none) with err's problem code, never its message: a message can carry
-// what the client sent.
-func endSpan(span trace.Span, err error) {
+// endSpan ends span (nil: none) with attrs and err's problem code, never its message: a message
+// can carry what the client sent. A span's attributes are set in this one call: each call to the
+// SDK takes the span's lock and may grow its attribute slice again.
+func endSpan(span trace.Span, err error, attrs ...attribute.KeyValue) {
 	if span == nil {
 		return
 	}
 	if err != nil {
 		code := outcomeOf(err)
-		span.SetAttributes(attrOutcome.String(code))
+		attrs = append(attrs, attrOutcome.String(code))
 		span.SetStatus(codes.Error, code)
 	}
+	span.SetAttributes(attrs...)
 	span.End()
 }
 
@@ -74,26 +76,31 @@ func traceRequest(s spans, trusted []netip.Prefix) echo.MiddlewareFunc {
 				name += " " + route
 			}
 			ctx, span := s.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer))
-			if span.IsRecording() {
-				// Built only for a recording span: with tracing off, a request pays for none of it.
-				attrs := make([]attribute.KeyValue, 0, 5)
-				attrs = append(attrs, semconv.HTTPRequestMethodKey.String(req.Method), semconv.URLPath(req.URL.Path), semconv.URLScheme("http"))
-				if route != "" {
-					attrs = append(attrs, semconv.HTTPRoute(route))
-				}
-				if st := state(c); st != nil {
-					attrs = append(attrs, attrRequestID.String(st.id))
-				}
-				span.SetAttributes(attrs...)
-			}
 			c.SetRequest(req.WithContext(ctx))
 			err := next(c)
 			if err != nil {
 				// Answer now, so that the span records the status the client gets.
 				c.Error(err)
 			}
+			if !span.IsRecording() {
+				span.End()
+				return nil
+			}
+			// Built only for a recording span, and set in one call when the request is done.
 			status := c.Response().Status
-			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
+			attrs := make([]attribute.KeyValue, 0, 7)
+			attrs = append(attrs, semconv.HTTPRequestMethodKey.String(req.Method), semconv.URLPath(req.URL.Path),
+				semconv.URLScheme("http"), semconv.HTTPResponseStatusCode(status))
+			if route != "" {
+				attrs = append(attrs, semconv.HTTPRoute(route))
+			}
+			if st := state(c); st != nil {
+				attrs = append(attrs, attrRequestID.String(st.id))
+				if st.tenantID != "" {
+					attrs = append(attrs, attrTenantID.String(st.tenantID))
+				}
+			}
+			span.SetAttributes(attrs...)
 			if status >= 500 {
 				span.SetStatus(codes.Error, "")
 			}

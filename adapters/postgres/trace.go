@@ -58,40 +58,33 @@ func (db *DB) runTraced(ctx context.Context, tenantID uuid.UUID, op, table strin
 	}
 	tx, joined := ctx.Value(txKey{}).(*tenantTx)
 	joined = joined && tx.db == db
-	ctx, end := db.startSpan(ctx, tenantID, op, table, joined)
+	ctx, span := db.startSpan(ctx, tenantID, op, table, joined)
 	err := db.run(ctx, tenantID, s)
-	end(err)
+	span.end(err)
 	return err
 }
 
-// startSpan starts the span of one statement. The returned function ends it with the statement's
-// error and, for a tenant transaction of its own, reports its duration.
-func (db *DB) startSpan(ctx context.Context, tenantID uuid.UUID, op, table string, joined bool) (context.Context, func(error)) {
-	start := time.Now()
-	var span trace.Span
+// tracedSpan is a statement's or a unit of work's span (nil: none) and what it reports when it
+// ends. Its attributes are set when it ends, in one call: each call to the SDK takes the span's
+// lock and may grow its attribute slice again.
+type tracedSpan struct {
+	db       *DB
+	span     trace.Span
+	start    time.Time
+	tenantID uuid.UUID
+	// verb and table are the statement's; a unit of work has the verb TRANSACTION and no table.
+	verb, op, table string
+	// joined: a statement inside a unit of work, whose time the unit's report covers.
+	joined bool
+}
+
+// startSpan starts the span of one statement.
+func (db *DB) startSpan(ctx context.Context, tenantID uuid.UUID, op, table string, joined bool) (context.Context, tracedSpan) {
+	t := tracedSpan{db: db, start: time.Now(), tenantID: tenantID, verb: sqlVerb(op), op: op, table: table, joined: joined}
 	if db.telemetry.tracer != nil {
-		verb := sqlVerb(op)
-		ctx, span = db.telemetry.tracer.Start(ctx, verb+" "+table, trace.WithSpanKind(trace.SpanKindClient))
-		if span.IsRecording() {
-			// Built only for a recording span: with tracing off, a statement pays for none of it.
-			span.SetAttributes(
-				semconv.DBSystemNamePostgreSQL, dbSystem,
-				semconv.DBOperationName(verb), semconv.DBCollectionName(table),
-				AttrMethod.String(op),
-				AttrJoined.Bool(joined),
-				AttrTenantID.String(tenantID.String()),
-			)
-		}
+		ctx, t.span = db.telemetry.tracer.Start(ctx, t.verb+" "+table, trace.WithSpanKind(trace.SpanKindClient))
 	}
-	usage := db.telemetry.usage
-	return ctx, func(err error) {
-		if usage != nil && !joined {
-			usage(tenantID, time.Since(start))
-		}
-		if span != nil {
-			db.endSpan(span, err)
-		}
-	}
+	return ctx, t
 }
 
 // traceUnit starts the span of a unit of work, replacing *ctx with its context; the function it
@@ -101,39 +94,41 @@ func (db *DB) traceUnit(ctx *context.Context, tenantID uuid.UUID) func(*error) {
 	if db.telemetry.tracer == nil && db.telemetry.usage == nil {
 		return func(*error) {}
 	}
-	start := time.Now()
-	var span trace.Span
+	t := tracedSpan{db: db, start: time.Now(), tenantID: tenantID, verb: "TRANSACTION"}
 	if db.telemetry.tracer != nil {
-		*ctx, span = db.telemetry.tracer.Start(*ctx, "tenant transaction", trace.WithSpanKind(trace.SpanKindClient))
-		if span.IsRecording() {
-			span.SetAttributes(
-				semconv.DBSystemNamePostgreSQL, dbSystem,
-				semconv.DBOperationName("TRANSACTION"),
-				AttrTenantID.String(tenantID.String()),
-			)
-		}
+		*ctx, t.span = db.telemetry.tracer.Start(*ctx, "tenant transaction", trace.WithSpanKind(trace.SpanKindClient))
 	}
-	usage := db.telemetry.usage
-	return func(err *error) {
-		if usage != nil {
-			usage(tenantID, time.Since(start))
-		}
-		if span != nil {
-			db.endSpan(span, *err)
-		}
-	}
+	return func(err *error) { t.end(*err) }
 }
 
-// endSpan marks a failed span with the error's kind, not its message: a driver's message can
-// quote the offending value ("Key (email)=(…) already exists"), and spans never carry tenant data.
-func (db *DB) endSpan(span trace.Span, err error) {
-	// The mode after the statement: an automatic DB that met a pooler has sent it again, unnamed.
-	span.SetAttributes(AttrStatementMode.String(string(db.Mode())))
-	if err != nil {
-		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
-		span.SetStatus(codes.Error, errorType(err))
+// end reports a tenant transaction's duration and ends the span. A failed span is marked with the
+// error's kind, not its message: a driver's message can quote the offending value ("Key
+// (email)=(…) already exists"), and spans never carry tenant data.
+func (t tracedSpan) end(err error) {
+	if usage := t.db.telemetry.usage; usage != nil && !t.joined {
+		usage(t.tenantID, time.Since(t.start))
 	}
-	span.End()
+	if t.span == nil {
+		return
+	}
+	if !t.span.IsRecording() {
+		t.span.End()
+		return
+	}
+	// Built only for a recording span: with tracing off, a statement pays for none of it.
+	attrs := make([]attribute.KeyValue, 0, 10)
+	attrs = append(attrs, semconv.DBSystemNamePostgreSQL, dbSystem, semconv.DBOperationName(t.verb))
+	if t.table != "" {
+		attrs = append(attrs, semconv.DBCollectionName(t.table), AttrMethod.String(t.op), AttrJoined.Bool(t.joined))
+	}
+	// The mode after the statement: an automatic DB that met a pooler has sent it again, unnamed.
+	attrs = append(attrs, AttrTenantID.String(t.tenantID.String()), AttrStatementMode.String(string(t.db.Mode())))
+	if err != nil {
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(err)))
+		t.span.SetStatus(codes.Error, errorType(err))
+	}
+	t.span.SetAttributes(attrs...)
+	t.span.End()
 }
 
 // errorType is the domain error's code, or the Go type of any other error.

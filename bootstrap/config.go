@@ -66,6 +66,8 @@ type Config struct {
 	// OTelExport is the rest of the standard exporter configuration (the traces endpoint,
 	// headers, timeout, compression, certificates), read as the OpenTelemetry specification says.
 	OTelExport tracing.Export
+	// OTelBatch is how ended spans wait for their export (OTEL_BSP_*).
+	OTelBatch  tracing.Batch
 	TenantTopK int
 }
 
@@ -255,6 +257,9 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, err
 	}
 	c.OTelExport = export
+	if c.OTelBatch, err = tracing.BatchFromEnv(lookup); err != nil {
+		return Config{}, err
+	}
 	return c, nil
 }
 

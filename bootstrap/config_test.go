@@ -156,6 +156,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"OTEL_EXPORTER_OTLP_COMPRESSION":     "zstd",
 		"OTEL_EXPORTER_OTLP_PROTOCOL":        "grpc",
 		"OTEL_EXPORTER_OTLP_CERTIFICATE":     "/nonexistent/ca.pem",
+		"OTEL_BSP_MAX_QUEUE_SIZE":            "-1",
+		"OTEL_BSP_SCHEDULE_DELAY":            "5s",
 	} {
 		_, err := bootstrap.LoadConfig(lookup(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318", name: value}))
 		require.Error(t, err, name)

@@ -38,7 +38,7 @@ func newTracing(lc fx.Lifecycle, cfg Config) (*tracing.Provider, error) {
 }
 
 func tracingConfig(cfg Config) tracing.Config {
-	return tracing.Config{Endpoint: cfg.OTelEndpoint, ServiceName: cfg.OTelServiceName, Sampler: cfg.OTelSampler, SamplerArg: cfg.OTelSamplerArg, Export: &cfg.OTelExport}
+	return tracing.Config{Endpoint: cfg.OTelEndpoint, ServiceName: cfg.OTelServiceName, Sampler: cfg.OTelSampler, SamplerArg: cfg.OTelSamplerArg, Export: &cfg.OTelExport, Batch: &cfg.OTelBatch}
 }
 
 func newTelemetry(p *tracing.Provider, m *metrics.Metrics, cfg Config) Telemetry {

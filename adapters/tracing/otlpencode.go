@@ -21,23 +21,30 @@ const (
 	flagIsRemote    uint32 = 0x200
 )
 
-// spanEncoder writes a batch of spans as the bytes of an OTLP ExportTraceServiceRequest, grouped
-// as the OpenTelemetry exporter groups them: one ResourceSpans per resource, one ScopeSpans per
-// instrumentation scope within it, in order of first appearance. Its slices are kept from one
-// batch to the next, so once they have grown to the size of a batch, encoding allocates nothing.
+// spanEncoder writes spans in the protobuf encoding of OTLP. A span is encoded as it is added to
+// a spanBatch, into the group of its resource and instrumentation scope; request then wraps a
+// batch's groups into an ExportTraceServiceRequest, grouped as the OpenTelemetry exporter groups
+// them: one ResourceSpans per resource, one ScopeSpans per scope within it, in order of first
+// appearance. Buffers are kept from one batch to the next, so once they have grown to the size of
+// a batch, encoding allocates nothing.
 //
 // A nested message is written behind room for its length, which is filled in when it closes,
 // rather than sized in a first pass. The room is one byte for the leaves (attributes, values,
-// status), which nearly always fit, and for spans and their groups what the spans of the previous
-// batch took on average: only when that guess is wrong by a power of 128 is the message moved.
+// status), which nearly always fit, and for a span what the previous span took: only when that
+// guess is wrong by a power of 128 is the message moved.
 type spanEncoder struct {
-	buf       []byte
-	spanSize  int // bytes per span in the previous batch
-	spanCount int
+	buf      []byte
+	spanSize int // bytes of the previous span
+	// batch is encode's.
+	batch spanBatch
+}
+
+// spanBatch is spans already encoded, waiting to be sent in one request.
+type spanBatch struct {
 	resources []resourceGroup
-	scopes    []scopeGroup
-	scopeOf   []int // per span of the batch: its index in scopes, -1 for a nil span
-	order     []int // span indexes grouped by scope, each group in batch order
+	groups    []spanGroup
+	last      int // the group of the previous span, tried first: consecutive spans nearly always share it
+	count     int
 }
 
 type resourceGroup struct {
@@ -45,11 +52,64 @@ type resourceGroup struct {
 	key attribute.Distinct
 }
 
-type scopeGroup struct {
+// spanGroup is the spans of one resource and instrumentation scope.
+type spanGroup struct {
 	resource int
 	scope    instrumentation.Scope
-	// start is where the group's spans begin in order; count how many there are.
-	start, count int
+	spans    []byte // one ScopeSpans.spans field per span
+}
+
+// reset empties b for the next batch, keeping its buffers.
+func (b *spanBatch) reset() {
+	b.resources = b.resources[:0]
+	b.groups = b.groups[:0]
+	b.last = -1
+	b.count = 0
+}
+
+// group is the group of a span of res and scope.
+func (b *spanBatch) group(res *resource.Resource, scope instrumentation.Scope) *spanGroup {
+	if b.last >= 0 && b.last < len(b.groups) {
+		if g := &b.groups[b.last]; b.resources[g.resource].res == res && g.scope == scope {
+			return g
+		}
+	}
+	r := b.findResource(res)
+	for i := range b.groups {
+		if b.groups[i].resource == r && b.groups[i].scope == scope {
+			b.last = i
+			return &b.groups[i]
+		}
+	}
+	// A slot of an earlier batch is taken with its buffer.
+	n := len(b.groups)
+	if n < cap(b.groups) {
+		b.groups = b.groups[:n+1]
+	} else {
+		b.groups = append(b.groups, spanGroup{})
+	}
+	g := &b.groups[n]
+	g.resource, g.scope, g.spans = r, scope, g.spans[:0]
+	b.last = n
+	return g
+}
+
+// findResource keys resources by their attribute set, as the OpenTelemetry exporter does: two
+// resources with the same attributes are one.
+func (b *spanBatch) findResource(res *resource.Resource) int {
+	for r := range b.resources {
+		if b.resources[r].res == res {
+			return r
+		}
+	}
+	key := res.Equivalent()
+	for r := range b.resources {
+		if b.resources[r].key == key {
+			return r
+		}
+	}
+	b.resources = append(b.resources, resourceGroup{res: res, key: key})
+	return len(b.resources) - 1
 }
 
 // Field numbers of the OTLP messages written (opentelemetry/proto/*/v1/*.proto).
@@ -120,19 +180,45 @@ const (
 // encode returns the request for spans, nil when there is no span to send (nil entries are
 // skipped). The bytes are the encoder's own and valid until the next call.
 func (e *spanEncoder) encode(spans []sdktrace.ReadOnlySpan) []byte {
-	if !e.group(spans) {
+	e.batch.reset()
+	for _, sd := range spans {
+		if sd != nil {
+			e.add(&e.batch, sd)
+		}
+	}
+	return e.request(&e.batch)
+}
+
+// add encodes sd into its group of b.
+func (e *spanEncoder) add(b *spanBatch, sd sdktrace.ReadOnlySpan) {
+	g := b.group(sd.Resource(), sd.InstrumentationScope())
+	// The span is written to its group's bytes; the request's buffer is put aside meanwhile.
+	request := e.buf
+	e.buf = g.spans
+	m, width := e.openSized(scopeSpansSpans, e.spanSize)
+	e.span(sd)
+	e.spanSize = len(e.buf) - m
+	e.closeSized(m, width)
+	g.spans, e.buf = e.buf, request
+	b.count++
+}
+
+// request returns the ExportTraceServiceRequest of b's spans, nil when it has none. The bytes are
+// the encoder's own and valid until its next use.
+func (e *spanEncoder) request(b *spanBatch) []byte {
+	if b.count == 0 {
 		return nil
 	}
 	e.buf = e.buf[:0]
-	for r := range e.resources {
-		count := 0
-		for s := range e.scopes {
-			if e.scopes[s].resource == r {
-				count += e.scopes[s].count
+	for r := range b.resources {
+		size := 0
+		for i := range b.groups {
+			if b.groups[i].resource == r {
+				size += len(b.groups[i].spans)
 			}
 		}
-		rs, width := e.openSized(requestResourceSpans, count*e.spanSize)
-		res := e.resources[r].res
+		rs, width := e.openSized(requestResourceSpans, size)
+		res := b.resources[r].res
 		if res != nil {
 			m := e.open(resourceSpansResource)
 			iter := res.Iter()
@@ -141,97 +227,19 @@ func (e *spanEncoder) encode(spans []sdktrace.ReadOnlySpan) []byte {
 			}
 			e.close(m)
 		}
-		for s := range e.scopes {
-			if e.scopes[s].resource == r {
-				e.scopeSpans(spans, &e.scopes[s])
+		for i := range b.groups {
+			if b.groups[i].resource == r {
+				e.scopeSpans(&b.groups[i])
 			}
 		}
 		e.putString(resourceSpansSchemaURL, res.SchemaURL())
 		e.closeSized(rs, width)
 	}
-	e.spanSize = len(e.buf) / e.spanCount
 	return e.buf
 }
 
-// group sorts the batch by resource and scope into e.order. Consecutive spans nearly always share
-// both, so the last group is tried first and the scan is short.
-func (e *spanEncoder) group(spans []sdktrace.ReadOnlySpan) bool {
-	e.resources, e.scopes = e.resources[:0], e.scopes[:0]
-	e.scopeOf = resize(e.scopeOf, len(spans))
-	found := false
-	last := -1
-	for i, sd := range spans {
-		if sd == nil {
-			e.scopeOf[i] = -1
-			continue
-		}
-		found = true
-		res, scope := sd.Resource(), sd.InstrumentationScope()
-		if last < 0 || e.resources[e.scopes[last].resource].res != res || e.scopes[last].scope != scope {
-			last = e.findScope(e.findResource(res), scope)
-		}
-		e.scopes[last].count++
-		e.scopeOf[i] = last
-	}
-	if !found {
-		return false
-	}
-	start := 0
-	for s := range e.scopes {
-		e.scopes[s].start = start
-		start += e.scopes[s].count
-		e.scopes[s].count = 0
-	}
-	e.spanCount = start
-	e.order = resize(e.order, start)
-	for i, s := range e.scopeOf {
-		if s < 0 {
-			continue
-		}
-		g := &e.scopes[s]
-		e.order[g.start+g.count] = i
-		g.count++
-	}
-	return true
-}
-
-// findResource keys resources by their attribute set, as the OpenTelemetry exporter does: two
-// resources with the same attributes are one.
-func (e *spanEncoder) findResource(res *resource.Resource) int {
-	for r := range e.resources {
-		if e.resources[r].res == res {
-			return r
-		}
-	}
-	key := res.Equivalent()
-	for r := range e.resources {
-		if e.resources[r].key == key {
-			return r
-		}
-	}
-	e.resources = append(e.resources, resourceGroup{res: res, key: key})
-	return len(e.resources) - 1
-}
-
-func (e *spanEncoder) findScope(resource int, scope instrumentation.Scope) int {
-	for s := range e.scopes {
-		if e.scopes[s].resource == resource && e.scopes[s].scope == scope {
-			return s
-		}
-	}
-	e.scopes = append(e.scopes, scopeGroup{resource: resource, scope: scope})
-	return len(e.scopes) - 1
-}
-
-func resize(s []int, n int) []int {
-	if cap(s) < n {
-		return make([]int, n)
-	}
-	return s[:n]
-}
-
-func (e *spanEncoder) scopeSpans(spans []sdktrace.ReadOnlySpan, g *scopeGroup) {
-	ss, width := e.openSized(resourceSpansScopes, g.count*e.spanSize)
+func (e *spanEncoder) scopeSpans(g *spanGroup) {
+	ss, width := e.openSized(resourceSpansScopes, len(g.spans))
 	if g.scope != (instrumentation.Scope{}) {
 		m := e.open(scopeSpansScope)
 		e.putString(scopeName, g.scope.Name)
@@ -242,11 +250,7 @@ func (e *spanEncoder) scopeSpans(spans []sdktrace.ReadOnlySpan, g *scopeGroup) {
 		}
 		e.close(m)
 	}
-	for _, i := range e.order[g.start : g.start+g.count] {
-		m, w := e.openSized(scopeSpansSpans, e.spanSize)
-		e.span(spans[i])
-		e.closeSized(m, w)
-	}
+	e.buf = append(e.buf, g.spans...)
 	e.putString(scopeSpansSchemaURL, g.scope.SchemaURL)
 	e.closeSized(ss, width)
 }

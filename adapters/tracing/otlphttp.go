@@ -128,12 +128,22 @@ func newTransport(tlsConf *tls.Config) *http.Transport {
 // ExportSpans sends spans in one request, retried on the answers and errors that say the
 // collector may take it later, within the export timeout and ctx.
 func (x *otlpExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	return x.export(ctx, func(e *spanEncoder) []byte { return e.encode(spans) })
+}
+
+// exportBatch sends the spans of a batch, encoded as they ended, as ExportSpans sends its spans.
+func (x *otlpExporter) exportBatch(ctx context.Context, b *spanBatch) error {
+	return x.export(ctx, func(e *spanEncoder) []byte { return e.request(b) })
+}
+
+// export sends the request encode writes, nil for none.
+func (x *otlpExporter) export(ctx context.Context, encode func(*spanEncoder) []byte) error {
 	b, err := x.acquire()
 	if err != nil {
 		return err
 	}
 	defer x.release(b)
-	body := b.enc.encode(spans)
+	body := encode(&b.enc)
 	if body == nil {
 		return nil
 	}

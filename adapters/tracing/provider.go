@@ -37,6 +37,9 @@ type Config struct {
 	// Export is how spans are sent: the other OTEL_EXPORTER_OTLP_* variables. Nil: New reads them
 	// from the process environment with ExportFromEnv, as the OpenTelemetry exporter did.
 	Export *Export
+	// Batch is how ended spans wait for their export: the OTEL_BSP_* variables. Nil: New reads
+	// them from the process environment with BatchFromEnv, as the SDK's batch processor did.
+	Batch *Batch
 }
 
 // Provider is the process's tracer provider and what must be flushed before the process exits.
@@ -46,8 +49,8 @@ type Provider struct {
 }
 
 // New returns the provider cfg describes. Without an endpoint it starts nothing: every span is a
-// no-op, so instrumented code costs next to nothing. A bad OTEL_EXPORTER_OTLP_* variable is an
-// error naming it, even then: it is a mistake the operator should hear of.
+// no-op, so instrumented code costs next to nothing. A bad OTEL_EXPORTER_OTLP_* or OTEL_BSP_*
+// variable is an error naming it, even then: it is a mistake the operator should hear of.
 func New(_ context.Context, cfg Config) (*Provider, error) {
 	export := cfg.Export
 	if export == nil {
@@ -56,6 +59,14 @@ func New(_ context.Context, cfg Config) (*Provider, error) {
 			return nil, err
 		}
 		export = &x
+	}
+	batch := cfg.Batch
+	if batch == nil {
+		b, err := BatchFromEnv(os.LookupEnv)
+		if err != nil {
+			return nil, err
+		}
+		batch = &b
 	}
 	if cfg.Endpoint == "" && export.TracesEndpoint == "" {
 		return &Provider{tp: noop.NewTracerProvider(), shutdown: func(context.Context) error { return nil }}, nil
@@ -79,7 +90,7 @@ func New(_ context.Context, cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("trace resource: %w", err)
 	}
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exporter),
+		sdktrace.WithSpanProcessor(newBatcher(exporter, *batch)),
 		sdktrace.WithSampler(sampler),
 		sdktrace.WithResource(res),
 	)

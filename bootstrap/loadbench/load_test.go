@@ -55,15 +55,15 @@ func measure(b *testing.B, targets []target) []*summary {
 	return out
 }
 
-// profile writes a CPU profile of the server during the first round of each variant when
-// TENANTCORE_PROFILE_DIR is set: go tool pprof -top <dir>/<variant>.pprof.
+// profile writes a CPU profile of the server during each round of each variant when
+// TENANTCORE_PROFILE_DIR is set; pprof merges a variant's rounds: go tool pprof -top <dir>/<variant>.*.pprof.
 func profile(b *testing.B, round int, name string) func() {
 	b.Helper()
 	dir := os.Getenv("TENANTCORE_PROFILE_DIR")
-	if dir == "" || round > 0 {
+	if dir == "" {
 		return func() {}
 	}
-	f, err := os.Create(filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".pprof"))
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s.%d.pprof", strings.ReplaceAll(name, " ", "-"), round)))
 	if err != nil {
 		b.Fatal(err)
 	}

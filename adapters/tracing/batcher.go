@@ -1,0 +1,201 @@
+package tracing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// batcher is the SDK span processor that feeds the OTLP exporter. Where the SDK's batch processor
+// hands each ended span to its goroutine through a channel and keeps it until the export, the
+// batcher encodes the span as it ends, into the batch being filled: a span costs no channel send
+// and no goroutine wake-up, and what waits for the export is bytes, which the garbage collector
+// does not scan, rather than the SDK's span snapshots. Its goroutine wakes when a batch is full,
+// when the schedule delay has passed, and on a flush.
+type batcher struct {
+	exp   *otlpExporter
+	limit Batch
+
+	mu      sync.Mutex
+	enc     spanEncoder // encodes each ended span into filling
+	filling *spanBatch
+	ready   []*spanBatch // full, waiting for the goroutine
+	spare   []*spanBatch
+	queued  int // spans in filling and ready
+	closed  bool
+	dropped atomic.Int64
+
+	wake  chan struct{}
+	flush chan chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+}
+
+var _ sdktrace.SpanProcessor = (*batcher)(nil)
+
+func newBatcher(exp *otlpExporter, limit Batch) *batcher {
+	b := &batcher{
+		exp:     exp,
+		limit:   limit.withDefaults(),
+		filling: newSpanBatch(),
+		wake:    make(chan struct{}, 1),
+		flush:   make(chan chan struct{}),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	go b.run()
+	return b
+}
+
+func newSpanBatch() *spanBatch { return &spanBatch{last: -1} }
+
+// OnStart does nothing: a span is read once, when it ends.
+func (*batcher) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+// OnEnd encodes a sampled span into the batch being filled. A span that would make the queue
+// longer than its limit is dropped and counted: the collector being slow must not make the
+// service's memory grow.
+func (b *batcher) OnEnd(s sdktrace.ReadOnlySpan) {
+	if !s.SpanContext().IsSampled() {
+		return
+	}
+	b.mu.Lock()
+	if b.closed || b.queued >= b.limit.MaxQueue {
+		b.mu.Unlock()
+		b.dropped.Add(1)
+		return
+	}
+	b.enc.add(b.filling, s)
+	b.queued++
+	full := b.filling.count >= b.limit.MaxExport
+	if full {
+		b.sealLocked()
+	}
+	b.mu.Unlock()
+	if full {
+		select {
+		case b.wake <- struct{}{}:
+		default: // already woken
+		}
+	}
+}
+
+// sealLocked moves the batch being filled, if it has spans, to those ready for export.
+func (b *batcher) sealLocked() {
+	if b.filling.count == 0 {
+		return
+	}
+	b.ready = append(b.ready, b.filling)
+	if n := len(b.spare); n > 0 {
+		b.filling = b.spare[n-1]
+		b.spare = b.spare[:n-1]
+	} else {
+		b.filling = newSpanBatch()
+	}
+}
+
+func (b *batcher) seal() {
+	b.mu.Lock()
+	b.sealLocked()
+	b.mu.Unlock()
+}
+
+// run exports the ready batches whenever it is woken, and the batch being filled too once the
+// schedule delay has passed since the last export.
+func (b *batcher) run() {
+	defer close(b.done)
+	timer := time.NewTimer(b.limit.Delay)
+	defer timer.Stop()
+	for {
+		var flushed chan struct{}
+		select {
+		case <-b.wake:
+		case <-timer.C:
+			b.seal()
+		case flushed = <-b.flush:
+			b.seal()
+		case <-b.stop:
+			b.seal()
+			b.exportReady()
+			return
+		}
+		b.exportReady()
+		if flushed != nil {
+			close(flushed)
+		}
+		timer.Reset(b.limit.Delay)
+	}
+}
+
+// exportReady sends the ready batches one by one. A batch leaves the queue when its export
+// starts, as in the SDK's processor: the queue bounds what waits, not what is being sent.
+func (b *batcher) exportReady() {
+	for {
+		b.mu.Lock()
+		if len(b.ready) == 0 {
+			b.mu.Unlock()
+			return
+		}
+		batch := b.ready[0]
+		b.ready = b.ready[1:]
+		b.queued -= batch.count
+		b.mu.Unlock()
+
+		ctx, cancel := context.WithTimeout(context.Background(), b.limit.ExportTimeout)
+		if err := b.exp.exportBatch(ctx, batch); err != nil {
+			otel.Handle(fmt.Errorf("%d spans not exported: %w", batch.count, err))
+		}
+		cancel()
+		batch.reset()
+		b.mu.Lock()
+		b.spare = append(b.spare, batch)
+		b.mu.Unlock()
+	}
+}
+
+// ForceFlush exports every span ended before it, or gives up when ctx ends.
+func (b *batcher) ForceFlush(ctx context.Context) error {
+	flushed := make(chan struct{})
+	select {
+	case b.flush <- flushed:
+	case <-b.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("trace flush: %w", ctx.Err())
+	}
+	select {
+	case <-flushed:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("trace flush: %w", ctx.Err())
+	}
+}
+
+// Shutdown exports the spans still queued and stops the exporter; spans ending afterwards are
+// dropped. When ctx ends first, the export in flight is canceled.
+func (b *batcher) Shutdown(ctx context.Context) error {
+	var err error
+	b.once.Do(func() {
+		b.mu.Lock()
+		b.closed = true
+		b.mu.Unlock()
+		close(b.stop)
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			err = fmt.Errorf("trace shutdown: %w", ctx.Err())
+		}
+		err = errors.Join(err, b.exp.Shutdown(ctx))
+		if n := b.dropped.Load(); n > 0 {
+			otel.Handle(fmt.Errorf("%d spans dropped: the export queue (OTEL_BSP_MAX_QUEUE_SIZE=%d) was full", n, b.limit.MaxQueue))
+		}
+	})
+	return err
+}

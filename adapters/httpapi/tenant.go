@@ -129,7 +129,7 @@ func resolveTenant(
 				ids = append(ids, tenancy.Identifier{Strategy: StrategyToken, Value: tenantText})
 			}
 			// The tenant cache marks the resolution span with its hit or miss.
-			resolveCtx, span := sp.start(c.Request().Context(), "tenant.resolve", trace.SpanKindInternal)
+			resolveCtx, span := sp.startInternal(c.Request().Context(), "tenant.resolve")
 			//tenantlint:allow tenant-context-capability: the identifiers come from the request's tenant strategies and its verified token only
 			tc, err := resolve.Handle(resolveCtx, tenancy.ResolveInput{Identifiers: ids})
 			if err == nil && (tenantText == "" || principal.TenantID != tc.TenantID()) {
@@ -173,7 +173,7 @@ func endResolveSpan(span trace.Span, ids []tenancy.Identifier, tenantText string
 // authenticate verifies a bearer token inside the authentication span, and returns its tenant's
 // ID as text too.
 func authenticate(ctx context.Context, sp spans, authn authenticator, raw string) (auth.Principal, string, error) {
-	ctx, span := sp.start(ctx, "authenticate", trace.SpanKindInternal)
+	ctx, span := sp.startInternal(ctx, "authenticate")
 	p, err := authn.Handle(ctx, raw)
 	var tenantText string
 	if err == nil {

@@ -33,11 +33,19 @@ type spans struct {
 	tracer trace.Tracer
 }
 
-func (s spans) start(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
+// The start options of the request's spans, made once: an option list made at each call would
+// escape to the heap through the Tracer interface.
+var (
+	serverSpan   = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+	internalSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
+)
+
+// startInternal starts a span of a step of the request: resolution, authentication.
+func (s spans) startInternal(ctx context.Context, name string) (context.Context, trace.Span) {
 	if s.tracer == nil {
 		return ctx, nil
 	}
-	return s.tracer.Start(ctx, name, trace.WithSpanKind(kind))
+	return s.tracer.Start(ctx, name, internalSpan...)
 }
 
 // endSpan ends span (nil: none) with attrs and err's problem code, never its message: a message
@@ -75,7 +83,7 @@ func traceRequest(s spans, trusted []netip.Prefix) echo.MiddlewareFunc {
 			if route != "" {
 				name += " " + route
 			}
-			ctx, span := s.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer))
+			ctx, span := s.tracer.Start(ctx, name, serverSpan...)
 			c.SetRequest(req.WithContext(ctx))
 			err := next(c)
 			if err != nil {

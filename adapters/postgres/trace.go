@@ -32,6 +32,10 @@ const (
 // dbSystem is the older spelling of db.system.name, still the one many trace views key on.
 var dbSystem = attribute.String("db.system", "postgresql")
 
+// clientSpan is the start options of statement and unit of work spans, made once: an option list
+// made at each call would escape to the heap through the Tracer interface.
+var clientSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
+
 // telemetry is what a DB reports its tenant transactions to; the zero value reports nothing.
 type telemetry struct {
 	tracer trace.Tracer
@@ -82,7 +86,7 @@ type tracedSpan struct {
 func (db *DB) startSpan(ctx context.Context, tenantID uuid.UUID, op, table string, joined bool) (context.Context, tracedSpan) {
 	t := tracedSpan{db: db, start: time.Now(), tenantID: tenantID, verb: sqlVerb(op), op: op, table: table, joined: joined}
 	if db.telemetry.tracer != nil {
-		ctx, t.span = db.telemetry.tracer.Start(ctx, t.verb+" "+table, trace.WithSpanKind(trace.SpanKindClient))
+		ctx, t.span = db.telemetry.tracer.Start(ctx, t.verb+" "+table, clientSpan...)
 	}
 	return ctx, t
 }
@@ -96,7 +100,7 @@ func (db *DB) traceUnit(ctx *context.Context, tenantID uuid.UUID) func(*error) {
 	}
 	t := tracedSpan{db: db, start: time.Now(), tenantID: tenantID, verb: "TRANSACTION"}
 	if db.telemetry.tracer != nil {
-		*ctx, t.span = db.telemetry.tracer.Start(*ctx, "tenant transaction", trace.WithSpanKind(trace.SpanKindClient))
+		*ctx, t.span = db.telemetry.tracer.Start(*ctx, "tenant transaction", clientSpan...)
 	}
 	return func(err *error) { t.end(*err) }
 }

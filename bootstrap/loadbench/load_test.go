@@ -49,7 +49,7 @@ func measure(b *testing.B, targets []target) []*summary {
 			pgAfter, cpuAfter := postgresCPU(), serverCPU()
 			runtime.ReadMemStats(&after)
 			stopProfile()
-			out[i].add(res, after.Mallocs-before.Mallocs, pgAfter-pgBefore, cpuAfter-cpuBefore)
+			out[i].add(res, after.Mallocs-before.Mallocs, after.TotalAlloc-before.TotalAlloc, pgAfter-pgBefore, cpuAfter-cpuBefore)
 		}
 	}
 	return out
@@ -85,10 +85,10 @@ type target struct {
 func report(b *testing.B, title string, s []*summary) {
 	b.Helper()
 	fmt.Printf("\n%s (%d rounds × %s per variant, %d connections, GOMAXPROCS=%d)\n", title, rounds, phase, conns, runtime.GOMAXPROCS(0))
-	fmt.Printf("%-24s %10s %9s %9s %12s %14s %14s\n", "variant", "req/s", "p50 ms", "p99 ms", "allocs/req", "postgres µs/req", "server µs/req")
+	fmt.Printf("%-24s %10s %9s %9s %12s %8s %14s %14s\n", "variant", "req/s", "p50 ms", "p99 ms", "allocs/req", "KB/req", "postgres µs/req", "server µs/req")
 	for _, v := range s {
-		fmt.Printf("%-24s %10.0f %9s %9s %12.0f %14.0f %14.0f\n", v.name, v.rps(), ms(v.quantile(0.50)), ms(v.quantile(0.99)),
-			v.allocsPerRequest(), v.postgresPerRequest(), v.serverPerRequest())
+		fmt.Printf("%-24s %10.0f %9s %9s %12.0f %8.1f %14.0f %14.0f\n", v.name, v.rps(), ms(v.quantile(0.50)), ms(v.quantile(0.99)),
+			v.allocsPerRequest(), v.kilobytesPerRequest(), v.postgresPerRequest(), v.serverPerRequest())
 	}
 }
 

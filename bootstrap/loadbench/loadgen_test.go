@@ -139,12 +139,14 @@ type summary struct {
 	seconds        float64
 	latencies      []int32
 	serverMallocs  uint64
+	serverBytes    uint64
 	serverRequests int
 	postgres       time.Duration
 	server         time.Duration
 }
 
-func (s *summary) add(r loadResult, mallocs uint64, postgres, server time.Duration) {
+func (s *summary) add(r loadResult, mallocs, bytes uint64, postgres, server time.Duration) {
+	s.serverBytes += bytes
 	s.server += server
 	s.requests += r.Requests
 	s.seconds += r.Seconds
@@ -177,6 +179,14 @@ func (s *summary) quantile(q float64) time.Duration {
 
 func (s *summary) allocsPerRequest() float64 {
 	return float64(s.serverMallocs) / float64(s.serverRequests)
+}
+
+// kilobytesPerRequest is what the server allocated per request, in KB.
+func (s *summary) kilobytesPerRequest() float64 {
+	if s.serverRequests == 0 {
+		return 0
+	}
+	return float64(s.serverBytes) / 1000 / float64(s.serverRequests)
 }
 
 func ms(d time.Duration) string {

@@ -32,7 +32,7 @@ type batcher struct {
 	dropped atomic.Int64
 
 	wake  chan struct{}
-	flush chan chan struct{}
+	flush chan chan error
 	stop  chan struct{}
 	done  chan struct{}
 	once  sync.Once
@@ -46,7 +46,7 @@ func newBatcher(exp *otlpExporter, limit Batch) *batcher {
 		limit:   limit.withDefaults(),
 		filling: newSpanBatch(),
 		wake:    make(chan struct{}, 1),
-		flush:   make(chan chan struct{}),
+		flush:   make(chan chan error),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -61,13 +61,17 @@ func (*batcher) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
 // OnEnd encodes a sampled span into the batch being filled. A span that would make the queue
 // longer than its limit is dropped and counted: the collector being slow must not make the
-// service's memory grow.
+// service's memory grow. After Shutdown, spans are ignored, as the SDK's processor ignores them.
 func (b *batcher) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !s.SpanContext().IsSampled() {
 		return
 	}
 	b.mu.Lock()
-	if b.closed || b.queued >= b.limit.MaxQueue {
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	if b.queued >= b.limit.MaxQueue {
 		b.mu.Unlock()
 		b.dropped.Add(1)
 		return
@@ -108,41 +112,43 @@ func (b *batcher) seal() {
 }
 
 // run exports the ready batches whenever it is woken, and the batch being filled too once the
-// schedule delay has passed since the last export.
+// schedule delay has passed since the last export. Each round exports the batches ready when it
+// starts, no more: under a load the collector cannot keep up with, a flush or a stop still gets
+// its turn.
 func (b *batcher) run() {
 	defer close(b.done)
 	timer := time.NewTimer(b.limit.Delay)
 	defer timer.Stop()
 	for {
-		var flushed chan struct{}
 		select {
+		// Each failure has gone to otel.Handle; only a flush also answers with it.
 		case <-b.wake:
+			_ = b.exportReady()
 		case <-timer.C:
 			b.seal()
-		case flushed = <-b.flush:
+			_ = b.exportReady()
+		case flushed := <-b.flush:
 			b.seal()
+			flushed <- b.exportReady()
 		case <-b.stop:
 			b.seal()
-			b.exportReady()
+			_ = b.exportReady()
 			return
-		}
-		b.exportReady()
-		if flushed != nil {
-			close(flushed)
 		}
 		timer.Reset(b.limit.Delay)
 	}
 }
 
-// exportReady sends the ready batches one by one. A batch leaves the queue when its export
-// starts, as in the SDK's processor: the queue bounds what waits, not what is being sent.
-func (b *batcher) exportReady() {
-	for {
+// exportReady sends the batches ready now one by one and returns the first failure. A batch
+// leaves the queue when its export starts, as in the SDK's processor: the queue bounds what waits,
+// not what is being sent.
+func (b *batcher) exportReady() error {
+	b.mu.Lock()
+	n := len(b.ready)
+	b.mu.Unlock()
+	var first error
+	for range n {
 		b.mu.Lock()
-		if len(b.ready) == 0 {
-			b.mu.Unlock()
-			return
-		}
 		batch := b.ready[0]
 		b.ready = b.ready[1:]
 		b.queued -= batch.count
@@ -150,7 +156,11 @@ func (b *batcher) exportReady() {
 
 		ctx, cancel := context.WithTimeout(context.Background(), b.limit.ExportTimeout)
 		if err := b.exp.exportBatch(ctx, batch); err != nil {
-			otel.Handle(fmt.Errorf("%d spans not exported: %w", batch.count, err))
+			err = fmt.Errorf("%d spans not exported: %w", batch.count, err)
+			otel.Handle(err)
+			if first == nil {
+				first = err
+			}
 		}
 		cancel()
 		batch.reset()
@@ -158,11 +168,13 @@ func (b *batcher) exportReady() {
 		b.spare = append(b.spare, batch)
 		b.mu.Unlock()
 	}
+	return first
 }
 
-// ForceFlush exports every span ended before it, or gives up when ctx ends.
+// ForceFlush exports every span ended before it and returns the first export failure, or gives
+// up when ctx ends.
 func (b *batcher) ForceFlush(ctx context.Context) error {
-	flushed := make(chan struct{})
+	flushed := make(chan error, 1)
 	select {
 	case b.flush <- flushed:
 	case <-b.done:
@@ -171,8 +183,8 @@ func (b *batcher) ForceFlush(ctx context.Context) error {
 		return fmt.Errorf("trace flush: %w", ctx.Err())
 	}
 	select {
-	case <-flushed:
-		return nil
+	case err := <-flushed:
+		return err
 	case <-ctx.Done():
 		return fmt.Errorf("trace flush: %w", ctx.Err())
 	}

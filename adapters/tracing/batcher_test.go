@@ -126,6 +126,46 @@ func TestBatcherBoundsItsQueue(t *testing.T) {
 	assert.Equal(t, 12, total, "the held batch and the 8 that waited")
 }
 
+// A flush returns once the spans ended before it are sent, even while more keep coming faster
+// than the collector takes them.
+func TestBatcherFlushIsNotStarvedByLoad(t *testing.T) {
+	c := newCollector(t, false, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(5 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	})
+	tp, _ := newBatcher(t, c, tracing.Batch{MaxQueue: 64, MaxExport: 4, Delay: time.Hour})
+	stop := make(chan struct{})
+	var producing sync.WaitGroup
+	producing.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				endSpans(tp, "a", 1)
+			}
+		}
+	})
+	defer func() {
+		close(stop)
+		producing.Wait()
+	}()
+	time.Sleep(50 * time.Millisecond) // the queue is full by now
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	assert.NoError(t, tp.ForceFlush(ctx))
+}
+
+// A flush says when the collector refused what it sent.
+func TestBatcherFlushReturnsTheExportFailure(t *testing.T) {
+	c := newCollector(t, false, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+	})
+	tp, _ := newBatcher(t, c, tracing.Batch{Delay: time.Hour})
+	endSpans(tp, "a", 3)
+	assert.ErrorContains(t, tp.ForceFlush(t.Context()), "3 spans not exported")
+}
+
 func TestBatchFromEnv(t *testing.T) {
 	env := func(m map[string]string) func(string) (string, bool) {
 		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,10 +152,18 @@ func logTree(t *testing.T, spans []*tracepb.Span, root *tracepb.Span) {
 			fmt.Fprintf(&b, " link=%s/%s", hex.EncodeToString(l.GetTraceId()), hex.EncodeToString(l.GetSpanId()))
 		}
 		b.WriteString("\n")
+		var children []*tracepb.Span
 		for _, c := range spans {
 			if bytes.Equal(c.GetTraceId(), s.GetTraceId()) && bytes.Equal(c.GetParentSpanId(), s.GetSpanId()) {
-				walk(c, depth+1)
+				children = append(children, c)
 			}
+		}
+		// In the order they started, whatever order the batches brought them in.
+		slices.SortFunc(children, func(a, b *tracepb.Span) int {
+			return cmp.Compare(a.GetStartTimeUnixNano(), b.GetStartTimeUnixNano())
+		})
+		for _, c := range children {
+			walk(c, depth+1)
 		}
 	}
 	fmt.Fprintf(&b, "trace %s\n", hex.EncodeToString(root.GetTraceId()))

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tenantcore/tenantcore/adapters/logging"
 	"github.com/tenantcore/tenantcore/adapters/tracing"
 )
 
@@ -27,6 +28,10 @@ func (c CLI) traceCommand(ctx context.Context, cfg Config, args []string) (conte
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "tenantcore: tracing off: %s\n", oneLine(err))
 		return ctx, func(error) {}
+	}
+	// LoadConfig has checked the level and format: the logger cannot fail here.
+	if log, err := logging.New(logging.Config{Level: cfg.LogLevel, Format: cfg.LogFormat, Output: "stderr"}); err == nil {
+		logTracingFailures(log)
 	}
 	name := "tenantcore " + args[0]
 	if len(args) > 1 && !strings.HasPrefix(args[1], "-") {

@@ -52,6 +52,7 @@ func TestHealthAndProblems(t *testing.T) {
 		`tenantcore_tenant_resolutions_total{outcome="resolved",strategy="header"}`,
 		`tenantcore_tenant_cache_lookups_total{result="miss"}`,
 		`tenantcore_db_pool_max_connections`,
+		`tenantcore_trace_spans_dropped_total 0`,
 	} {
 		assert.Contains(t, string(r.body), series)
 	}

@@ -3,8 +3,10 @@ package bootstrap
 import (
 	"context"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/tenantcore/tenantcore/adapters/metrics"
 	"github.com/tenantcore/tenantcore/adapters/postgres"
@@ -28,13 +30,24 @@ var TelemetryModule = fx.Module("telemetry",
 	fx.Invoke(instrumentDB),
 )
 
-func newTracing(lc fx.Lifecycle, cfg Config) (*tracing.Provider, error) {
+func newTracing(lc fx.Lifecycle, cfg Config, log *zap.Logger) (*tracing.Provider, error) {
 	p, err := tracing.New(context.Background(), tracingConfig(cfg))
 	if err != nil {
 		return nil, err
 	}
+	if p.Enabled() {
+		logTracingFailures(log)
+	}
 	lc.Append(fx.StopHook(p.Shutdown))
 	return p, nil
+}
+
+// logTracingFailures sends the SDK's and the exporter's failures (a collector refusing a batch,
+// spans dropped) to log, as lines like every other, rather than to stderr in the standard
+// library's format. The handler is the process's: the OpenTelemetry API keeps one.
+func logTracingFailures(log *zap.Logger) {
+	tracingLog := log.Named("tracing")
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { tracingLog.Warn("tracing failure", zap.Error(err)) }))
 }
 
 func tracingConfig(cfg Config) tracing.Config {
@@ -44,6 +57,7 @@ func tracingConfig(cfg Config) tracing.Config {
 func newTelemetry(p *tracing.Provider, m *metrics.Metrics, cfg Config) Telemetry {
 	top := metrics.NewTenantTop(cfg.TenantTopK)
 	m.Registerer().MustRegister(top)
+	m.RegisterDroppedSpans(p.DroppedSpans)
 	t := Telemetry{Top: top}
 	if p.Enabled() {
 		t.Tracer = p.TracerProvider()

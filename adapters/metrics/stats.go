@@ -32,6 +32,19 @@ func (m *Metrics) RegisterPool(stats func() PoolStats) {
 	m.registry.MustRegister(&poolCollector{stats: stats})
 }
 
+// RegisterDroppedSpans exposes how many sampled spans tracing dropped because its export queue
+// was full, read from dropped at each scrape. It panics if dropped is nil or if it is already
+// registered, both wiring mistakes best caught at startup.
+func (m *Metrics) RegisterDroppedSpans(dropped func() int64) {
+	if dropped == nil {
+		panic("metrics: RegisterDroppedSpans with a nil function")
+	}
+	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "tenantcore_trace_spans_dropped_total",
+		Help: "Sampled spans dropped because the export queue (OTEL_BSP_MAX_QUEUE_SIZE) was full: the collector is down or slower than the service makes spans.",
+	}, func() float64 { return float64(dropped()) }))
+}
+
 var cacheLookups = prometheus.NewDesc(
 	"tenantcore_tenant_cache_lookups_total",
 	"Tenant cache lookups, by result: hit, negative_hit (a cached tenant.not_found) or miss.",

@@ -46,6 +46,7 @@ type Config struct {
 type Provider struct {
 	tp       trace.TracerProvider
 	shutdown func(context.Context) error
+	batcher  *batcher // nil without an endpoint
 }
 
 // New returns the provider cfg describes. Without an endpoint it starts nothing: every span is a
@@ -89,12 +90,13 @@ func New(_ context.Context, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trace resource: %w", err)
 	}
+	b := newBatcher(exporter, *batch)
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSpanProcessor(newBatcher(exporter, *batch)),
+		sdktrace.WithSpanProcessor(b),
 		sdktrace.WithSampler(sampler),
 		sdktrace.WithResource(res),
 	)
-	return &Provider{tp: tp, shutdown: tp.Shutdown}, nil
+	return &Provider{tp: tp, shutdown: tp.Shutdown, batcher: b}, nil
 }
 
 // Enabled reports whether spans are recorded and exported; without an endpoint they are not, and
@@ -102,6 +104,15 @@ func New(_ context.Context, cfg Config) (*Provider, error) {
 func (p *Provider) Enabled() bool {
 	_, off := p.tp.(noop.TracerProvider)
 	return !off
+}
+
+// DroppedSpans is how many sampled spans were dropped because the export queue was full
+// (OTEL_BSP_MAX_QUEUE_SIZE): the collector is down or slower than the service makes spans.
+func (p *Provider) DroppedSpans() int64 {
+	if p.batcher == nil {
+		return 0
+	}
+	return p.batcher.dropped.Load()
 }
 
 // TracerProvider is what instrumented code starts its spans from.

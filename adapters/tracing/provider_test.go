@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,4 +61,32 @@ func TestConfigurationIsValidated(t *testing.T) {
 	u, err := tracing.TracesURL("https://collector:4318")
 	require.NoError(t, err)
 	assert.Equal(t, "https://collector:4318/v1/traces", u)
+}
+
+// While the collector hangs, the spans past the export queue's limit are dropped and counted.
+func TestDroppedSpansAreCounted(t *testing.T) {
+	arrived, release := make(chan struct{}, 16), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer srv.Close()
+	p, err := tracing.New(t.Context(), tracing.Config{Endpoint: srv.URL, ServiceName: "tenantcore",
+		Batch: &tracing.Batch{MaxQueue: 2, MaxExport: 1, Delay: time.Hour}})
+	require.NoError(t, err)
+	tracer := p.TracerProvider().Tracer("test")
+	end := func() {
+		_, span := tracer.Start(context.Background(), "x")
+		span.End()
+	}
+	end() // sent, and held by the collector
+	<-arrived
+	for range 5 {
+		end() // two wait, three are dropped
+	}
+	assert.Equal(t, int64(3), p.DroppedSpans())
+	close(release)
+	require.NoError(t, p.Shutdown(t.Context()))
+	assert.Equal(t, int64(3), p.DroppedSpans(), "what waited was sent, not dropped")
 }

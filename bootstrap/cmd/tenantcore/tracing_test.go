@@ -313,3 +313,33 @@ func TestTracesReachAnOTLPCollector(t *testing.T) {
 		}
 	})
 }
+
+// A collector's refusal reaches the command's log as a JSON line naming the failure, not the
+// standard library's logger.
+func TestTracingFailuresReachTheLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary against PostgreSQL")
+	}
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "quota exceeded", http.StatusBadRequest)
+	}))
+	t.Cleanup(refusing.Close)
+	db := pgtest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, "tenant", "list")
+	cmd.Env = baseEnv(map[string]string{"DATABASE_URL": db.URL, "LOG_LEVEL": "warn", "OTEL_EXPORTER_OTLP_ENDPOINT": refusing.URL})
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Run(), stderr.String())
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry), "every line is JSON: %s", line)
+		if entry["msg"] == "tracing failure" {
+			found = true
+			assert.Contains(t, entry["error"], "400", line)
+		}
+	}
+	assert.True(t, found, "no tracing failure logged: %s", stderr.String())
+}

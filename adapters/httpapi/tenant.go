@@ -183,9 +183,9 @@ func authenticate(ctx context.Context, sp spans, authn authenticator, raw string
 	case span == nil || !span.IsRecording():
 		endSpan(span, err)
 	case err != nil:
-		endSpan(span, err, attrAuthScheme.String("bearer"))
+		endSpan(span, err)
 	default:
-		endSpan(span, nil, attrAuthScheme.String("bearer"), attrTenantID.String(tenantText))
+		endSpan(span, nil, attrTenantID.String(tenantText))
 	}
 	return p, tenantText, err
 }

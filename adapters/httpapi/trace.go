@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/netip"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -16,11 +17,10 @@ import (
 
 // Attributes of the request's spans beyond the semantic conventions' own.
 const (
-	attrTenantID   = attribute.Key("tenant.id")
-	attrRequestID  = attribute.Key("tenantcore.request_id")
-	attrSource     = attribute.Key("tenant.resolution.source")
-	attrOutcome    = attribute.Key("tenantcore.outcome")
-	attrAuthScheme = attribute.Key("tenantcore.auth.scheme")
+	attrTenantID  = attribute.Key("tenant.id")
+	attrRequestID = attribute.Key("tenantcore.request_id")
+	attrSource    = attribute.Key("tenant.resolution.source")
+	attrOutcome   = attribute.Key("tenantcore.outcome")
 )
 
 // TenantUsage counts requests per tenant, for the per-tenant top-K.
@@ -55,13 +55,36 @@ func endSpan(span trace.Span, err error, attrs ...attribute.KeyValue) {
 	if span == nil {
 		return
 	}
+	list := takeAttributeList()
+	all := list[:0]
+	all = append(all, attrs...)
 	if err != nil {
 		code := outcomeOf(err)
-		attrs = append(attrs, attrOutcome.String(code))
+		all = append(all, attrOutcome.String(code))
 		span.SetStatus(codes.Error, code)
 	}
-	span.SetAttributes(attrs...)
+	span.SetAttributes(all...)
+	list.release()
 	span.End()
+}
+
+// attributeList is what a span hands its attributes over in; attributeLists keeps them for the
+// next span: the SDK copies the attributes, and a list made per span would be garbage at once.
+type attributeList [8]attribute.KeyValue
+
+var attributeLists = sync.Pool{New: func() any { return new(attributeList) }}
+
+func takeAttributeList() *attributeList {
+	if l, ok := attributeLists.Get().(*attributeList); ok {
+		return l
+	}
+	return new(attributeList)
+}
+
+// release clears l, so that the pool holds no request's values, and gives it back.
+func (l *attributeList) release() {
+	*l = attributeList{}
+	attributeLists.Put(l)
 }
 
 // traceContext is the W3C Trace Context propagator (traceparent, tracestate).
@@ -96,7 +119,8 @@ func traceRequest(s spans, trusted []netip.Prefix) echo.MiddlewareFunc {
 			}
 			// Built only for a recording span, and set in one call when the request is done.
 			status := c.Response().Status
-			attrs := make([]attribute.KeyValue, 0, 7)
+			list := takeAttributeList()
+			attrs := list[:0]
 			attrs = append(attrs, semconv.HTTPRequestMethodKey.String(req.Method), semconv.URLPath(req.URL.Path),
 				semconv.URLScheme("http"), semconv.HTTPResponseStatusCode(status))
 			if route != "" {
@@ -109,6 +133,7 @@ func traceRequest(s spans, trusted []netip.Prefix) echo.MiddlewareFunc {
 				}
 			}
 			span.SetAttributes(attrs...)
+			list.release()
 			if status >= 500 {
 				span.SetStatus(codes.Error, "")
 			}

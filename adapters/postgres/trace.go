@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,8 +26,6 @@ const (
 	// AttrJoined tells a statement that ran inside a unit of work from one that was a tenant
 	// transaction of its own.
 	AttrJoined = attribute.Key("tenantcore.unit_of_work.joined")
-	// AttrMethod is the repository method that issued the statement (get, list, find, …).
-	AttrMethod = attribute.Key("tenantcore.db.method")
 )
 
 // dbSystem is the older spelling of db.system.name, still the one many trace views key on.
@@ -35,6 +34,12 @@ var dbSystem = attribute.String("db.system", "postgresql")
 // clientSpan is the start options of statement and unit of work spans, made once: an option list
 // made at each call would escape to the heap through the Tracer interface.
 var clientSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)}
+
+// attributeList is what a span hands its attributes over in; attributeLists keeps them for the
+// next span: the SDK copies the attributes, and a list made per span would be garbage at once.
+type attributeList [10]attribute.KeyValue
+
+var attributeLists = sync.Pool{New: func() any { return new(attributeList) }}
 
 // telemetry is what a DB reports its tenant transactions to; the zero value reports nothing.
 type telemetry struct {
@@ -77,14 +82,14 @@ type tracedSpan struct {
 	start    time.Time
 	tenantID uuid.UUID
 	// verb and table are the statement's; a unit of work has the verb TRANSACTION and no table.
-	verb, op, table string
+	verb, table string
 	// joined: a statement inside a unit of work, whose time the unit's report covers.
 	joined bool
 }
 
 // startSpan starts the span of one statement.
 func (db *DB) startSpan(ctx context.Context, tenantID uuid.UUID, op, table string, joined bool) (context.Context, tracedSpan) {
-	t := tracedSpan{db: db, start: time.Now(), tenantID: tenantID, verb: sqlVerb(op), op: op, table: table, joined: joined}
+	t := tracedSpan{db: db, start: time.Now(), tenantID: tenantID, verb: sqlVerb(op), table: table, joined: joined}
 	if db.telemetry.tracer != nil {
 		ctx, t.span = db.telemetry.tracer.Start(ctx, t.verb+" "+table, clientSpan...)
 	}
@@ -120,10 +125,14 @@ func (t tracedSpan) end(err error) {
 		return
 	}
 	// Built only for a recording span: with tracing off, a statement pays for none of it.
-	attrs := make([]attribute.KeyValue, 0, 10)
+	list, ok := attributeLists.Get().(*attributeList)
+	if !ok {
+		list = new(attributeList)
+	}
+	attrs := list[:0]
 	attrs = append(attrs, semconv.DBSystemNamePostgreSQL, dbSystem, semconv.DBOperationName(t.verb))
 	if t.table != "" {
-		attrs = append(attrs, semconv.DBCollectionName(t.table), AttrMethod.String(t.op), AttrJoined.Bool(t.joined))
+		attrs = append(attrs, semconv.DBCollectionName(t.table), AttrJoined.Bool(t.joined))
 	}
 	// The mode after the statement: an automatic DB that met a pooler has sent it again, unnamed.
 	attrs = append(attrs, AttrTenantID.String(t.tenantID.String()), AttrStatementMode.String(string(t.db.Mode())))
@@ -132,6 +141,8 @@ func (t tracedSpan) end(err error) {
 		t.span.SetStatus(codes.Error, errorType(err))
 	}
 	t.span.SetAttributes(attrs...)
+	*list = attributeList{}
+	attributeLists.Put(list)
 	t.span.End()
 }
 

@@ -6,13 +6,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
 const (
-	rounds     = 8
+	rounds     = 8 // TENANTCORE_BENCH_ROUNDS overrides it, for a quieter figure on a noisy machine
 	phase      = 2 * time.Second
 	conns      = 16
 	fullPath   = "/api/v1/users?limit=20"
@@ -29,7 +30,7 @@ func measure(b *testing.B, targets []target) []*summary {
 		warmUp(b, t.url, t.headers)
 	}
 	order := make([]int, len(targets))
-	for round := range rounds {
+	for round := range roundCount(b) {
 		// ABBA: every other round runs the targets in reverse, so that whatever the position in
 		// a round costs (a checkpoint, a cold cache) falls on each target alike.
 		for k := range order {
@@ -53,6 +54,20 @@ func measure(b *testing.B, targets []target) []*summary {
 		}
 	}
 	return out
+}
+
+// roundCount is how many rounds measure runs: rounds, or TENANTCORE_BENCH_ROUNDS.
+func roundCount(b *testing.B) int {
+	b.Helper()
+	v := os.Getenv("TENANTCORE_BENCH_ROUNDS")
+	if v == "" {
+		return rounds
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("TENANTCORE_BENCH_ROUNDS=%q is not a whole number above 0", v)
+	}
+	return n
 }
 
 // profile writes a CPU profile of the server during each round of each variant when
@@ -84,7 +99,7 @@ type target struct {
 
 func report(b *testing.B, title string, s []*summary) {
 	b.Helper()
-	fmt.Printf("\n%s (%d rounds × %s per variant, %d connections, GOMAXPROCS=%d)\n", title, rounds, phase, conns, runtime.GOMAXPROCS(0))
+	fmt.Printf("\n%s (%d rounds × %s per variant, %d connections, GOMAXPROCS=%d)\n", title, roundCount(b), phase, conns, runtime.GOMAXPROCS(0))
 	fmt.Printf("%-24s %10s %9s %9s %12s %8s %14s %14s\n", "variant", "req/s", "p50 ms", "p99 ms", "allocs/req", "KB/req", "postgres µs/req", "server µs/req")
 	for _, v := range s {
 		fmt.Printf("%-24s %10.0f %9s %9s %12.0f %8.1f %14.0f %14.0f\n", v.name, v.rps(), ms(v.quantile(0.50)), ms(v.quantile(0.99)),

@@ -179,13 +179,10 @@ func authenticate(ctx context.Context, sp spans, authn authenticator, raw string
 	if err == nil {
 		tenantText = p.TenantID.String()
 	}
-	switch {
-	case span == nil || !span.IsRecording():
-		endSpan(span, err)
-	case err != nil:
-		endSpan(span, err)
-	default:
+	if err == nil && span != nil && span.IsRecording() {
 		endSpan(span, nil, attrTenantID.String(tenantText))
+	} else {
+		endSpan(span, err)
 	}
 	return p, tenantText, err
 }

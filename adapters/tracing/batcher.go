@@ -14,16 +14,19 @@ import (
 
 // batcher is the SDK span processor that feeds the OTLP exporter. Where the SDK's batch processor
 // hands each ended span to its goroutine through a channel and keeps it until the export, the
-// batcher encodes the span as it ends, into the batch being filled: a span costs no channel send
-// and no goroutine wake-up, and what waits for the export is bytes, which the garbage collector
-// does not scan, rather than the SDK's span snapshots. Its goroutine wakes when a batch is full,
-// when the schedule delay has passed, and on a flush.
+// batcher encodes the span as it ends and appends it to the batch being filled: a span costs no
+// channel send and no goroutine wake-up, and what waits for the export is bytes, which the garbage
+// collector does not scan, rather than the SDK's span snapshots. The span is encoded before the
+// lock is taken, so that spans ending at once on several cores wait for a copy, not an encoding.
+// Its goroutine wakes when a batch is full, when the schedule delay has passed, and on a flush.
 type batcher struct {
 	exp   *otlpExporter
 	limit Batch
 
+	// encoders are the ending spans' encoders, one per span ending at a time.
+	encoders sync.Pool
+
 	mu      sync.Mutex
-	enc     spanEncoder // encodes each ended span into filling
 	filling *spanBatch
 	ready   []*spanBatch // full, waiting for the goroutine
 	spare   []*spanBatch
@@ -42,13 +45,14 @@ var _ sdktrace.SpanProcessor = (*batcher)(nil)
 
 func newBatcher(exp *otlpExporter, limit Batch) *batcher {
 	b := &batcher{
-		exp:     exp,
-		limit:   limit.withDefaults(),
-		filling: newSpanBatch(),
-		wake:    make(chan struct{}, 1),
-		flush:   make(chan chan error),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		encoders: sync.Pool{New: func() any { return new(spanEncoder) }},
+		exp:      exp,
+		limit:    limit.withDefaults(),
+		filling:  newSpanBatch(),
+		wake:     make(chan struct{}, 1),
+		flush:    make(chan chan error),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	go b.run()
 	return b
@@ -66,6 +70,12 @@ func (b *batcher) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !s.SpanContext().IsSampled() {
 		return
 	}
+	enc, ok := b.encoders.Get().(*spanEncoder)
+	if !ok {
+		enc = new(spanEncoder)
+	}
+	defer b.encoders.Put(enc)
+	field := enc.field(s)
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -76,7 +86,7 @@ func (b *batcher) OnEnd(s sdktrace.ReadOnlySpan) {
 		b.dropped.Add(1)
 		return
 	}
-	b.enc.add(b.filling, s)
+	b.filling.add(s, field)
 	b.queued++
 	full := b.filling.count >= b.limit.MaxExport
 	if full {

@@ -21,9 +21,9 @@ const (
 	flagIsRemote    uint32 = 0x200
 )
 
-// spanEncoder writes spans in the protobuf encoding of OTLP. A span is encoded as it is added to
-// a spanBatch, into the group of its resource and instrumentation scope; request then wraps a
-// batch's groups into an ExportTraceServiceRequest, grouped as the OpenTelemetry exporter groups
+// spanEncoder writes spans in the protobuf encoding of OTLP. A span is encoded on its own (field)
+// and added to a spanBatch, in the group of its resource and instrumentation scope; request then
+// wraps a batch's groups into an ExportTraceServiceRequest, grouped as the OpenTelemetry exporter groups
 // them: one ResourceSpans per resource, one ScopeSpans per scope within it, in order of first
 // appearance. Buffers are kept from one batch to the next, so once they have grown to the size of
 // a batch, encoding allocates nothing.
@@ -183,23 +183,27 @@ func (e *spanEncoder) encode(spans []sdktrace.ReadOnlySpan) []byte {
 	e.batch.reset()
 	for _, sd := range spans {
 		if sd != nil {
-			e.add(&e.batch, sd)
+			e.batch.add(sd, e.field(sd))
 		}
 	}
 	return e.request(&e.batch)
 }
 
-// add encodes sd into its group of b.
-func (e *spanEncoder) add(b *spanBatch, sd sdktrace.ReadOnlySpan) {
-	g := b.group(sd.Resource(), sd.InstrumentationScope())
-	// The span is written to its group's bytes; the request's buffer is put aside meanwhile.
-	request := e.buf
-	e.buf = g.spans
+// field returns sd encoded as a ScopeSpans.spans field, in the encoder's buffer: valid until its
+// next use.
+func (e *spanEncoder) field(sd sdktrace.ReadOnlySpan) []byte {
+	e.buf = e.buf[:0]
 	m, width := e.openSized(scopeSpansSpans, e.spanSize)
 	e.span(sd)
 	e.spanSize = len(e.buf) - m
 	e.closeSized(m, width)
-	g.spans, e.buf = e.buf, request
+	return e.buf
+}
+
+// add appends the field encoding sd to the group of its resource and scope.
+func (b *spanBatch) add(sd sdktrace.ReadOnlySpan, field []byte) {
+	g := b.group(sd.Resource(), sd.InstrumentationScope())
+	g.spans = append(g.spans, field...)
 	b.count++
 }
 

@@ -35,8 +35,6 @@ const (
 type spanEncoder struct {
 	buf      []byte
 	spanSize int // bytes of the previous span
-	// batch is encode's.
-	batch spanBatch
 }
 
 // spanBatch is spans already encoded, waiting to be sent in one request.
@@ -176,18 +174,6 @@ const (
 	// Both ArrayValue and KeyValueList hold their elements in field 1.
 	listValues protowire.Number = 1
 )
-
-// encode returns the request for spans, nil when there is no span to send (nil entries are
-// skipped). The bytes are the encoder's own and valid until the next call.
-func (e *spanEncoder) encode(spans []sdktrace.ReadOnlySpan) []byte {
-	e.batch.reset()
-	for _, sd := range spans {
-		if sd != nil {
-			e.batch.add(sd, e.field(sd))
-		}
-	}
-	return e.request(&e.batch)
-}
 
 // field returns sd encoded as a ScopeSpans.spans field, in the encoder's buffer: valid until its
 // next use.

@@ -19,7 +19,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -42,8 +41,9 @@ const (
 	errorMessageRunes = 256
 )
 
-// otlpExporter is the SDK's span exporter speaking OTLP/HTTP with protobuf bodies. Each export
-// encodes into a buffer kept for the next one; exports running at once each take their own.
+// otlpExporter sends the batcher's batches over OTLP/HTTP with protobuf bodies. Each export
+// writes its request into a buffer kept for the next one; exports running at once each take their
+// own.
 type otlpExporter struct {
 	url     string
 	header  http.Header
@@ -125,25 +125,15 @@ func newTransport(tlsConf *tls.Config) *http.Transport {
 	}
 }
 
-// ExportSpans sends spans in one request, retried on the answers and errors that say the
-// collector may take it later, within the export timeout and ctx.
-func (x *otlpExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	return x.export(ctx, func(e *spanEncoder) []byte { return e.encode(spans) })
-}
-
-// exportBatch sends the spans of a batch, encoded as they ended, as ExportSpans sends its spans.
-func (x *otlpExporter) exportBatch(ctx context.Context, b *spanBatch) error {
-	return x.export(ctx, func(e *spanEncoder) []byte { return e.request(b) })
-}
-
-// export sends the request encode writes, nil for none.
-func (x *otlpExporter) export(ctx context.Context, encode func(*spanEncoder) []byte) error {
+// exportBatch sends the spans of a batch in one request, retried on the answers and errors that
+// say the collector may take it later, within the export timeout and ctx.
+func (x *otlpExporter) exportBatch(ctx context.Context, batch *spanBatch) error {
 	b, err := x.acquire()
 	if err != nil {
 		return err
 	}
 	defer x.release(b)
-	body := encode(&b.enc)
+	body := b.enc.request(batch)
 	if body == nil {
 		return nil
 	}

@@ -35,6 +35,22 @@ const (
 type spanEncoder struct {
 	buf      []byte
 	spanSize int // bytes of the previous span
+	// validKeys remembers attribute keys found to be UTF-8, by length: a span's keys are few and
+	// constant, and comparing a key with itself is cheaper than validating it again.
+	validKeys [32]string
+}
+
+// validKey reports whether key is valid UTF-8.
+func (e *spanEncoder) validKey(key string) bool {
+	slot := &e.validKeys[len(key)%len(e.validKeys)]
+	if *slot == key {
+		return true
+	}
+	if !utf8.ValidString(key) {
+		return false
+	}
+	*slot = key
+	return true
 }
 
 // spanBatch is spans already encoded, waiting to be sent in one request.
@@ -213,7 +229,8 @@ func (e *spanEncoder) request(b *spanBatch) []byte {
 			m := e.open(resourceSpansResource)
 			iter := res.Iter()
 			for iter.Next() {
-				e.keyValue(resourceAttributes, iter.Attribute())
+				kv := iter.Attribute()
+				e.keyValue(resourceAttributes, &kv)
 			}
 			e.close(m)
 		}
@@ -236,7 +253,8 @@ func (e *spanEncoder) scopeSpans(g *spanGroup) {
 		e.putString(scopeVersion, g.scope.Version)
 		iter := g.scope.Attributes.Iter()
 		for iter.Next() {
-			e.keyValue(scopeAttributes, iter.Attribute())
+			kv := iter.Attribute()
+			e.keyValue(scopeAttributes, &kv)
 		}
 		e.close(m)
 	}
@@ -259,8 +277,9 @@ func (e *spanEncoder) span(sd sdktrace.ReadOnlySpan) {
 	e.putUint(spanKind, otlpKind(sd.SpanKind()))
 	e.putTime(spanStart, sd.StartTime())
 	e.putTime(spanEnd, sd.EndTime())
-	for _, kv := range sd.Attributes() {
-		e.keyValue(spanAttributes, kv)
+	attrs := sd.Attributes()
+	for i := range attrs {
+		e.keyValue(spanAttributes, &attrs[i])
 	}
 	e.putCount(spanDroppedAttributes, sd.DroppedAttributes())
 	events := sd.Events()
@@ -286,8 +305,8 @@ func (e *spanEncoder) event(ev *sdktrace.Event) {
 	m := e.open(spanEvents)
 	e.putTime(eventTime, ev.Time)
 	e.putString(eventName, ev.Name)
-	for _, kv := range ev.Attributes {
-		e.keyValue(eventAttributes, kv)
+	for i := range ev.Attributes {
+		e.keyValue(eventAttributes, &ev.Attributes[i])
 	}
 	e.putCount(eventDroppedAttributes, ev.DroppedAttributeCount)
 	e.close(m)
@@ -300,8 +319,8 @@ func (e *spanEncoder) link(l *sdktrace.Link) {
 	e.putBytes(linkSpanID, sid[:])
 	// Part of OTLP's link, though the OpenTelemetry exporter leaves it out.
 	e.putTraceState(linkTraceState, l.SpanContext.TraceState())
-	for _, kv := range l.Attributes {
-		e.keyValue(linkAttributes, kv)
+	for i := range l.Attributes {
+		e.keyValue(linkAttributes, &l.Attributes[i])
 	}
 	e.putCount(linkDroppedAttributes, l.DroppedAttributeCount)
 	e.putFixed32(linkFlags, otlpFlags(l.SpanContext.TraceFlags(), l.SpanContext))
@@ -346,7 +365,73 @@ func otlpStatusCode(c codes.Code) uint64 {
 	return 0
 }
 
-func (e *spanEncoder) keyValue(num protowire.Number, kv attribute.KeyValue) {
+// keyValue writes kv as field num. A scalar value, nearly every attribute a span has, is written in
+// one pass, its lengths counted beforehand; a list, a map or a string to repair goes through open
+// and close.
+func (e *spanEncoder) keyValue(num protowire.Number, kv *attribute.KeyValue) {
+	key := string(kv.Key)
+	var s string
+	var n uint64     // the varint of a bool or an int, the bits of a double
+	var value uint64 // bytes of the AnyValue
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		s = kv.Value.AsString()
+		if !utf8.ValidString(s) {
+			e.nestedKeyValue(num, kv)
+			return
+		}
+		value = lengthDelimited(uint64(len(s)))
+	case attribute.BOOL:
+		n = protowire.EncodeBool(kv.Value.AsBool())
+		value = 2
+	case attribute.INT64:
+		n = uint64(kv.Value.AsInt64())              //nolint:gosec // int64 is written as its two's complement
+		value = 1 + uint64(protowire.SizeVarint(n)) //nolint:gosec // a varint's size, 1 to 10
+	case attribute.FLOAT64:
+		n = math.Float64bits(kv.Value.AsFloat64())
+		value = 9
+	default:
+		e.nestedKeyValue(num, kv)
+		return
+	}
+	if !e.validKey(key) {
+		e.nestedKeyValue(num, kv)
+		return
+	}
+	size := lengthDelimited(uint64(len(key))) + lengthDelimited(value)
+	b := appendVarint(e.buf, protowire.EncodeTag(num, protowire.BytesType))
+	b = appendVarint(b, size)
+	b = appendVarint(b, protowire.EncodeTag(keyValueKey, protowire.BytesType))
+	b = appendVarint(b, uint64(len(key)))
+	b = append(b, key...)
+	b = appendVarint(b, protowire.EncodeTag(keyValueValue, protowire.BytesType))
+	b = appendVarint(b, value)
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		b = appendVarint(b, protowire.EncodeTag(anyString, protowire.BytesType))
+		b = appendVarint(b, uint64(len(s)))
+		b = append(b, s...)
+	case attribute.BOOL:
+		b = appendVarint(b, protowire.EncodeTag(anyBool, protowire.VarintType))
+		b = appendVarint(b, n)
+	case attribute.INT64:
+		b = appendVarint(b, protowire.EncodeTag(anyInt, protowire.VarintType))
+		b = appendVarint(b, n)
+	default: // FLOAT64
+		b = appendVarint(b, protowire.EncodeTag(anyDouble, protowire.Fixed64Type))
+		b = protowire.AppendFixed64(b, n)
+	}
+	e.buf = b
+}
+
+// lengthDelimited is the size of a field of n bytes behind a one-byte tag.
+func lengthDelimited(n uint64) uint64 {
+	return 1 + uint64(protowire.SizeVarint(n)) + n //nolint:gosec // a varint's size, 1 to 10
+}
+
+// nestedKeyValue writes kv as field num whatever its value, each nested message behind room for
+// its length.
+func (e *spanEncoder) nestedKeyValue(num protowire.Number, kv *attribute.KeyValue) {
 	m := e.open(num)
 	e.putString(keyValueKey, string(kv.Key))
 	v := e.open(keyValueValue)
@@ -410,8 +495,9 @@ func (e *spanEncoder) value(v attribute.Value) {
 		arrayValue(e, v.AsSlice(), e.value)
 	case attribute.MAP:
 		a := e.open(anyKVList)
-		for _, kv := range v.AsMap() {
-			e.keyValue(listValues, kv)
+		m := v.AsMap()
+		for i := range m {
+			e.keyValue(listValues, &m[i])
 		}
 		e.close(a)
 	case attribute.EMPTY:
@@ -470,11 +556,15 @@ func (e *spanEncoder) tag(num protowire.Number, typ protowire.Type) {
 
 // varint writes the one-byte varints of tags and short lengths without a call.
 func (e *spanEncoder) varint(v uint64) {
+	e.buf = appendVarint(e.buf, v)
+}
+
+// appendVarint appends v, a one-byte varint (a tag, a short length) without a call.
+func appendVarint(b []byte, v uint64) []byte {
 	if v < 0x80 {
-		e.buf = append(e.buf, byte(v))
-		return
+		return append(b, byte(v))
 	}
-	e.buf = protowire.AppendVarint(e.buf, v)
+	return protowire.AppendVarint(b, v)
 }
 
 func (e *spanEncoder) putBytes(num protowire.Number, b []byte) {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,6 +59,10 @@ var everyType = []attribute.KeyValue{
 	attribute.Float64("float", 2.5),
 	attribute.String("string", "héllo"),
 	attribute.String("string.empty", ""),
+	// Lengths of two varint bytes at each level of nesting, in the key and in the value.
+	attribute.String(strings.Repeat("long.key.", 16), strings.Repeat("long value ", 40)),
+	attribute.Int64("int.largest", math.MaxInt64),
+	attribute.Int64("int.smallest", math.MinInt64),
 	attribute.BoolSlice("bools", []bool{true, false}),
 	attribute.Int64Slice("ints", []int64{1, -2, 1 << 40}),
 	attribute.Float64Slice("floats", []float64{0.5, -1}),
@@ -222,6 +228,8 @@ func TestEncodingCarriesEveryField(t *testing.T) {
 		kv("bool.true", boolean(true)), kv("bool.false", boolean(false)),
 		kv("int", integer(-42)), kv("int.zero", integer(0)), kv("float", double(2.5)),
 		kv("string", str("héllo")), kv("string.empty", str("")),
+		kv(strings.Repeat("long.key.", 16), str(strings.Repeat("long value ", 40))),
+		kv("int.largest", integer(math.MaxInt64)), kv("int.smallest", integer(math.MinInt64)),
 		kv("bools", array(boolean(true), boolean(false))),
 		kv("ints", array(integer(1), integer(-2), integer(1<<40))),
 		kv("floats", array(double(0.5), double(-1))),

@@ -53,7 +53,7 @@ func (e *spanEncoder) validKey(key string) bool {
 	return true
 }
 
-// spanBatch is spans already encoded, waiting to be sent in one request.
+// spanBatch is spans encoded for one request.
 type spanBatch struct {
 	resources []resourceGroup
 	groups    []spanGroup

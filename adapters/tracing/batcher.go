@@ -18,7 +18,9 @@ import (
 // batch is full, when the schedule delay has passed, and on a flush. The goroutine encodes a whole
 // batch just before sending it: 512 spans encoded in a row, with the encoder's code and buffer
 // warm, cost less than the same spans encoded one by one inside the requests that end them.
-// A span's snapshot waits for its batch meanwhile, no longer than the batch takes to fill.
+// A span's snapshot waits meanwhile, until its batch is full or the schedule delay has passed;
+// with the queue full (OTEL_BSP_MAX_QUEUE_SIZE) that is about 1 KB a span, where encoded it was a
+// quarter of that.
 type batcher struct {
 	exp   *otlpExporter
 	limit Batch

@@ -394,7 +394,8 @@ func (e *spanEncoder) keyValue(num protowire.Number, kv *attribute.KeyValue) {
 		e.nestedKeyValue(num, kv)
 		return
 	}
-	if !e.validKey(key) {
+	// An empty key is left out, as protobuf leaves out an empty string, by the nested path.
+	if key == "" || !e.validKey(key) {
 		e.nestedKeyValue(num, kv)
 		return
 	}

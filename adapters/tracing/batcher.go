@@ -158,10 +158,7 @@ func (b *batcher) exportReady() error {
 		b.queued -= len(spans)
 		b.mu.Unlock()
 
-		b.encoded.reset()
-		for _, s := range spans {
-			b.encoded.add(s, b.enc.field(s))
-		}
+		b.encoded.fill(&b.enc, spans)
 		// Encoded, the snapshots are garbage: the spare slice must not keep them alive.
 		clear(spans)
 		ctx, cancel := context.WithTimeout(context.Background(), b.limit.ExportTimeout)

@@ -61,12 +61,7 @@ func (e *Encoder) Encode(spans []sdktrace.ReadOnlySpan) []byte {
 }
 
 func (e *Encoder) fill(spans []sdktrace.ReadOnlySpan) {
-	e.batch.reset()
-	for _, sd := range spans {
-		if sd != nil {
-			e.batch.add(sd, e.enc.field(sd))
-		}
-	}
+	e.batch.fill(&e.enc, spans)
 }
 
 // NewBatcher is the span processor New installs, exporting to endpoint.

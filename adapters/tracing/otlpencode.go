@@ -202,6 +202,16 @@ func (e *spanEncoder) field(sd sdktrace.ReadOnlySpan) []byte {
 	return e.buf
 }
 
+// fill makes b the batch of spans, each encoded by e; nil entries are skipped.
+func (b *spanBatch) fill(e *spanEncoder, spans []sdktrace.ReadOnlySpan) {
+	b.reset()
+	for _, sd := range spans {
+		if sd != nil {
+			b.add(sd, e.field(sd))
+		}
+	}
+}
+
 // add appends the field encoding sd to the group of its resource and scope.
 func (b *spanBatch) add(sd sdktrace.ReadOnlySpan, field []byte) {
 	g := b.group(sd.Resource(), sd.InstrumentationScope())
